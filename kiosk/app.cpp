@@ -1,0 +1,178 @@
+#include "kiosk/app.h"
+
+#include "base/log.h"
+#include "store/store.h"
+
+namespace kiosk {
+namespace {
+
+constexpr std::string_view kStationNameKey = "station.name";
+constexpr std::string_view kVillageKey = "station.village";
+constexpr std::string_view kLanguageKey = "ui.language";
+constexpr std::string_view kCountyServerKey = "sync.county_server";
+
+std::string MinutesText(std::int64_t seconds) {
+  return std::to_string((seconds + 59) / 60);
+}
+
+}  // namespace
+
+std::string_view ScreenName(Screen screen) {
+  switch (screen) {
+    case Screen::kHome: return "home";
+    case Screen::kNotYetOpen: return "not-yet-open";
+    case Screen::kAdminPin: return "admin-pin";
+    case Screen::kAdminSettings: return "admin-settings";
+  }
+  return "unknown";
+}
+
+StationSettings LoadSettings(const store::Store& store) {
+  StationSettings settings;
+  settings.station_name = store.GetSetting(kStationNameKey).value_or("");
+  settings.village = store.GetSetting(kVillageKey).value_or("");
+  settings.language = store.GetSetting(kLanguageKey).value_or("zh-CN");
+  settings.county_server = store.GetSetting(kCountyServerKey).value_or("");
+  return settings;
+}
+
+base::Status SaveSettings(store::Store& store, const StationSettings& settings) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {kStationNameKey, &settings.station_name},
+      {kVillageKey, &settings.village},
+      {kLanguageKey, &settings.language},
+      {kCountyServerKey, &settings.county_server},
+  };
+  for (const auto& [key, value] : fields) {
+    if (auto saved = store.SetSetting(key, *value); !saved) return saved;
+  }
+  return base::Ok();
+}
+
+App::App(store::Store& store, std::int64_t (*now_unix)())
+    : store_(store), admin_pin_(store), now_unix_(now_unix) {
+  state_.settings = LoadSettings(store);
+  state_.draft = state_.settings;
+}
+
+void App::Apply(const Action& action) {
+  std::visit([this](const auto& intent) { On(intent); }, action);
+}
+
+void App::On(const GoHome&) {
+  const StationSettings saved = state_.settings;
+  state_ = AppState{};
+  state_.settings = saved;
+  state_.draft = saved;
+}
+
+void App::On(const OpenService& open) {
+  state_.pending_service = open.service;
+  state_.screen = Screen::kNotYetOpen;
+}
+
+void App::On(const OpenAdmin&) {
+  state_.pin = PinPadState{};
+  state_.pin.mode = admin_pin_.IsSet() ? PinPadState::Mode::kEnter : PinPadState::Mode::kCreate;
+  state_.screen = Screen::kAdminPin;
+}
+
+void App::On(const PinDigit& key) {
+  if (key.digit < '0' || key.digit > '9') return;
+  if (state_.pin.digits.size() < kPinMaxDigits) state_.pin.digits += key.digit;
+}
+
+void App::On(const PinDelete&) {
+  if (!state_.pin.digits.empty()) state_.pin.digits.pop_back();
+}
+
+void App::On(const PinSubmit&) {
+  switch (state_.pin.mode) {
+    case PinPadState::Mode::kCreate: SubmitNewPin(); break;
+    case PinPadState::Mode::kConfirm: SubmitConfirmedPin(); break;
+    case PinPadState::Mode::kEnter: SubmitExistingPin(); break;
+  }
+  state_.pin.digits.clear();
+}
+
+void App::SubmitNewPin() {
+  if (!IsValidPin(state_.pin.digits)) {
+    state_.pin.message = {"admin.pin.too_short", {{"n", std::to_string(kPinMinDigits)}}, true};
+    return;
+  }
+  state_.pin.first_entry = state_.pin.digits;
+  state_.pin.mode = PinPadState::Mode::kConfirm;
+  state_.pin.message = {};
+}
+
+void App::SubmitConfirmedPin() {
+  if (state_.pin.digits != state_.pin.first_entry) {
+    state_.pin = PinPadState{PinPadState::Mode::kCreate, "", "", {"admin.pin.mismatch", {}, true}};
+    return;
+  }
+  if (auto saved = admin_pin_.Set(state_.pin.digits); !saved) {
+    base::LogError("admin", "cannot save the new PIN: " + saved.error().message);
+    state_.pin.message = {"admin.settings.save_failed", {{"reason", saved.error().message}}, true};
+    return;
+  }
+  base::LogInfo("admin", "admin PIN set");
+  EnterAdminSettings();
+}
+
+void App::SubmitExistingPin() {
+  auto check = admin_pin_.Check(state_.pin.digits, now_unix_());
+  if (!check) {
+    base::LogError("admin", "PIN check failed: " + check.error().message);
+    state_.pin.message = {"admin.settings.save_failed", {{"reason", check.error().message}}, true};
+    return;
+  }
+  switch (check->outcome) {
+    case PinCheck::Outcome::kAccepted:
+      base::LogInfo("admin", "admin area opened");
+      EnterAdminSettings();
+      break;
+    case PinCheck::Outcome::kWrong:
+      base::LogWarn("admin", "wrong PIN");
+      state_.pin.message = {"admin.pin.wrong", {{"n", std::to_string(check->tries_left)}}, true};
+      break;
+    case PinCheck::Outcome::kLocked:
+      base::LogWarn("admin", "PIN entry locked for " + std::to_string(check->seconds_locked) + " s");
+      state_.pin.message = {"admin.pin.locked", {{"m", MinutesText(check->seconds_locked)}}, true};
+      break;
+    case PinCheck::Outcome::kNotSet:
+      state_.pin = PinPadState{PinPadState::Mode::kCreate, "", "", {}};
+      break;
+  }
+}
+
+void App::EnterAdminSettings() {
+  state_.admin_unlocked = true;
+  state_.pin = PinPadState{};
+  state_.draft = state_.settings;
+  state_.settings_message = {};
+  state_.screen = Screen::kAdminSettings;
+}
+
+void App::On(const EditDraft& edit) {
+  if (!state_.admin_unlocked) return;
+  state_.draft = edit.draft;
+  state_.settings_message = {};
+}
+
+void App::On(const SaveDraft&) {
+  if (!state_.admin_unlocked) return;
+  if (auto saved = SaveSettings(store_, state_.draft); !saved) {
+    base::LogError("admin", "cannot save settings: " + saved.error().message);
+    state_.settings_message = {"admin.settings.save_failed", {{"reason", saved.error().message}}, true};
+    return;
+  }
+  state_.settings = state_.draft;
+  state_.settings_message = {"admin.settings.saved", {}, false};
+  base::LogInfo("admin", "station settings saved");
+}
+
+void App::On(const IdleTimeout&) {
+  if (state_.screen != Screen::kHome) On(GoHome{});
+}
+
+}  // namespace kiosk

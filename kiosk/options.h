@@ -1,0 +1,26 @@
+// Command-line options of the `kiosk` binary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace kiosk {
+
+struct Options {
+  std::string data_dir;        // --data-dir; default: base::DefaultDataDir()
+  std::string assets_dir;      // --assets-dir; default: compiled-in source assets
+  bool windowed = false;       // --windowed [WxH]; default full screen
+  int width = 1280, height = 720;
+  std::string script_path;     // --script FILE
+  std::string screenshot_dir;  // --screenshot-dir; default <data-dir>/screenshots
+  int idle_timeout_s = 120;    // --idle-timeout SECONDS: back home after no input
+  std::string log_level = "info";
+  bool help = false;
+};
+
+base::Result<Options> ParseOptions(const std::vector<std::string>& args);
+const char* Usage();
+
+}  // namespace kiosk
