@@ -330,6 +330,7 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
 
 void Station::CheckIdleTimeout(std::uint64_t now_ms) {
   if (!app_ || app_->state().screen == Screen::kHome) return;
+  if (ui_.gesture.down) last_input_ms_ = now_ms;  // a finger held still is someone there
   if (now_ms - last_input_ms_ < options_.idle_timeout_s * 1000ull) return;
   base::LogInfo("station", "no input for " + std::to_string(options_.idle_timeout_s) + " s: back home");
   Apply({IdleTimeout{}});
