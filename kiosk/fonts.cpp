@@ -23,7 +23,10 @@ constexpr float kBodyPx = 36, kTitlePx = 48, kDisplayPx = 64;
 
 }  // namespace
 
+void FontAtlas::AtlasDeleter::operator()(ImFontAtlas* atlas) const { IM_DELETE(atlas); }
+
 FontAtlas::~FontAtlas() {
+  atlas_.reset();  // before the font files it points into are unmapped
   for (Mapped* m : {&regular_, &bold_}) {
     if (m->data) munmap(m->data, m->size);
   }
@@ -63,7 +66,8 @@ base::Result<FontAtlasStats> FontAtlas::Build(const std::vector<char32_t>& code_
   const std::vector<std::uint16_t> ranges = ToGlyphRanges(code_points_);
   ranges_.assign(ranges.begin(), ranges.end());
 
-  ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  if (!atlas_) atlas_.reset(IM_NEW(ImFontAtlas)());
+  ImFontAtlas* atlas = atlas_.get();
   atlas->Clear();
   atlas->FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
   atlas->FontBuilderFlags = ImGuiFreeTypeBuilderFlags_LightHinting;

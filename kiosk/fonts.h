@@ -5,12 +5,15 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
 #include "kiosk/ui.h"
+
+struct ImFontAtlas;
 
 namespace kiosk {
 
@@ -31,9 +34,14 @@ class FontAtlas {
   // Maps the regular and bold font files (ttc face `face_index`).
   base::Status Open(const std::string& regular_path, const std::string& bold_path, int face_index);
 
-  // Rebuilds ImGui's atlas for `code_points` (sorted) at `scale`. Call
-  // outside a frame; the renderer's texture must be re-created afterwards.
+  // Rebuilds the atlas for `code_points` (sorted) at `scale`. Needs no ImGui
+  // context, so the first build can run on a worker thread while the window
+  // opens. Call outside a frame; re-create the renderer's texture afterwards.
   base::Result<FontAtlasStats> Build(const std::vector<char32_t>& code_points, float scale, Fonts& fonts);
+
+  // The atlas to hand to ImGui::CreateContext(); owned here, so it must
+  // outlive the context.
+  ImFontAtlas* imgui_atlas() const { return atlas_.get(); }
 
   // True when every character of `text` is in the current atlas.
   bool Covers(std::string_view text) const;
@@ -42,6 +50,8 @@ class FontAtlas {
  private:
   struct Mapped { void* data = nullptr; std::size_t size = 0; };
   static base::Result<Mapped> Map(const std::string& path);
+  struct AtlasDeleter { void operator()(ImFontAtlas* atlas) const; };
+  std::unique_ptr<ImFontAtlas, AtlasDeleter> atlas_;
   Mapped regular_, bold_;
   int face_index_ = 0;
   std::vector<char32_t> code_points_;

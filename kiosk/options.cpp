@@ -53,6 +53,8 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (arg == "--idle-timeout") {
       if (!value(text) || std::atoi(text.c_str()) <= 0) return Bad("--idle-timeout needs seconds > 0");
       options.idle_timeout_s = std::atoi(text.c_str());
+    } else if (arg == "--continuous-redraw") {
+      options.continuous_redraw = true;
     } else if (arg == "--windowed") {
       options.windowed = true;
       if (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -84,8 +85,13 @@ class Station final : public ScriptHost {
 
  private:
   bool Start();
+  bool InitVideo();
   bool OpenWindow();
+  void InitImGui();
   void OpenStore();
+  float ScaleFor(int width, int height) const { return std::min(height / 1080.0f, width / 1920.0f); }
+  bool BuildFonts(float scale);
+  void UploadFonts();
   bool RebuildFonts();
   std::vector<std::string> TextsToCover() const;
   void HandleEvent(const SDL_Event& event);
@@ -167,7 +173,7 @@ void Station::OpenStore() {
   app_ = std::make_unique<App>(*store_, &WallClockUnix);
 }
 
-bool Station::OpenWindow() {
+bool Station::InitVideo() {
   // ImGui's per-frame mouse capture swallows touches on Linux unless this is off.
   SDL_SetHint(SDL_HINT_MOUSE_AUTO_CAPTURE, "0");
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
@@ -175,22 +181,25 @@ bool Station::OpenWindow() {
     base::LogError("station", std::string("SDL cannot start: ") + SDL_GetError());
     return false;
   }
+  SDL_DisplayMode desktop{};
+  if (!options_.windowed && SDL_GetDesktopDisplayMode(0, &desktop) == 0) {
+    // Without a window manager (a bare X server) nothing resizes the window
+    // for us before the first frame: ask for the screen's size up front.
+    options_.width = desktop.w;
+    options_.height = desktop.h;
+  }
+  return true;
+}
+
+bool Station::OpenWindow() {
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
   Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
   flags |= options_.windowed ? SDL_WINDOW_RESIZABLE : SDL_WINDOW_FULLSCREEN_DESKTOP;
-  int width = options_.width, height = options_.height;
-  SDL_DisplayMode desktop{};
-  if (!options_.windowed && SDL_GetDesktopDisplayMode(0, &desktop) == 0) {
-    // Without a window manager (a bare X server) nothing resizes the window
-    // for us before the first frame: ask for the screen's size up front.
-    width = desktop.w;
-    height = desktop.h;
-  }
-  window_ = SDL_CreateWindow("Village Station", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
-                             flags);
+  window_ = SDL_CreateWindow("Village Station", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, options_.width,
+                             options_.height, flags);
   if (!window_) {
     base::LogError("station", std::string("cannot open a window: ") + SDL_GetError());
     return false;
@@ -203,9 +212,12 @@ bool Station::OpenWindow() {
   SDL_GL_MakeCurrent(window_, gl_);
   SDL_GL_SetSwapInterval(1);
   if (!options_.windowed) SDL_ShowCursor(SDL_DISABLE);  // a touch kiosk shows no arrow
+  return true;
+}
 
+void Station::InitImGui() {
   IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
+  ImGui::CreateContext(atlas_.imgui_atlas());
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the station's layout is fixed; write nothing
   io.LogFilename = nullptr;
@@ -213,7 +225,6 @@ bool Station::OpenWindow() {
   ImGui_ImplSDL2_InitForOpenGL(window_, gl_);
   ImGui_ImplOpenGL3_Init("#version 330 core");
   imgui_ready_ = true;
-  return true;
 }
 
 std::vector<std::string> Station::TextsToCover() const {
@@ -228,26 +239,34 @@ std::vector<std::string> Station::TextsToCover() const {
   return texts;
 }
 
-bool Station::RebuildFonts() {
-  int w = 0, h = 0;
-  SDL_GetWindowSize(window_, &w, &h);
-  ui_.scale = std::min(h / 1080.0f, w / 1920.0f);
-  auto stats = atlas_.Build(BuildGlyphSet(TextsToCover()), ui_.scale, ui_.fonts);
+bool Station::BuildFonts(float scale) {
+  auto stats = atlas_.Build(BuildGlyphSet(TextsToCover()), scale, ui_.fonts);
   if (!stats) {
     base::LogError("station", stats.error().message);
     return false;
   }
   atlas_stats_ = *stats;
-  fonts_scale_ = ui_.scale;
+  fonts_scale_ = ui_.scale = scale;
+  base::LogInfo("fonts", "atlas: " + std::to_string(stats->glyphs) + " glyphs, " + std::to_string(stats->width) +
+                             "x" + std::to_string(stats->height) + " px, " +
+                             std::to_string(stats->texture_bytes / 1024) + " KiB texture, built in " +
+                             std::to_string(static_cast<int>(stats->build_ms)) + " ms");
+  return true;
+}
+
+void Station::UploadFonts() {
   ImGui::GetIO().FontDefault = ui_.fonts.body;
   ImGui_ImplOpenGL3_DestroyFontsTexture();
   ImGui_ImplOpenGL3_CreateFontsTexture();
   ImGui::GetIO().Fonts->ClearTexData();  // the GPU has it now
   ApplyTheme(ui_.scale);
-  base::LogInfo("fonts", "atlas: " + std::to_string(stats->glyphs) + " glyphs, " + std::to_string(stats->width) +
-                             "x" + std::to_string(stats->height) + " px, " +
-                             std::to_string(stats->texture_bytes / 1024) + " KiB texture, built in " +
-                             std::to_string(static_cast<int>(stats->build_ms)) + " ms");
+}
+
+bool Station::RebuildFonts() {
+  int w = 0, h = 0;
+  SDL_GetWindowSize(window_, &w, &h);
+  if (!BuildFonts(ScaleFor(w, h))) return false;
+  UploadFonts();
   return true;
 }
 
@@ -259,12 +278,18 @@ bool Station::Start() {
   }
   translations_ = std::move(*translations);
   OpenStore();
-  if (!OpenWindow()) return false;
+  if (!InitVideo()) return false;
   if (auto opened = atlas_.Open(kDefaultRegularFont, kDefaultBoldFont, kSimplifiedChineseFace); !opened) {
     base::LogError("station", opened.error().message);
     return false;
   }
-  if (!RebuildFonts()) return false;
+  // The atlas (the slowest step of start-up) builds on a second core while
+  // SDL opens the window and the GL context.
+  auto fonts_built = std::async(std::launch::async, [this] { return BuildFonts(ScaleFor(options_.width, options_.height)); });
+  const bool window_open = OpenWindow();
+  if (!fonts_built.get() || !window_open) return false;
+  InitImGui();
+  UploadFonts();
   ui_.translations = &*translations_;
   ui_.registry = &registry_;
   if (!options_.script_path.empty()) {
@@ -318,6 +343,7 @@ void Station::HandleEvent(const SDL_Event& event) {
 }
 
 int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
+  if (options_.continuous_redraw) return 0;
   if (ui_.animating) return static_cast<int>(std::max<std::int64_t>(0, last_frame_ms_ + kFrameIntervalMs - now_ms));
   if (frames_pending_ > 0 || pointer_.HasPending() || quit_) return 0;
   std::uint64_t wake = now_ms + MsUntilNextMinute();  // the clock on screen
@@ -422,7 +448,7 @@ void Station::CaptureScreenshot() {
 void Station::DrawFrame() {
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
-  if (std::min(h / 1080.0f, w / 1920.0f) != fonts_scale_) RebuildFonts();
+  if (ScaleFor(w, h) != fonts_scale_) RebuildFonts();
 
   const std::uint64_t now_ms = SDL_GetTicks64();
   clock_text_ = ClockText();
@@ -494,7 +520,7 @@ int Station::Run() {
     }
     CheckIdleTimeout(now_ms);
     const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockText() != clock_text_;
-    if (frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed || !screenshot_path_.empty()) {
+    if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed || !screenshot_path_.empty()) {
       DrawFrame();
     }
   }
