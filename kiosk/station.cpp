@@ -8,6 +8,7 @@
 #include <optional>
 
 #include <GL/gl.h>
+#include <sys/stat.h>
 #include <SDL.h>
 #include <imgui.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -94,6 +95,7 @@ class Station final : public ScriptHost {
   void UploadFonts();
   bool RebuildFonts();
   std::vector<std::string> TextsToCover() const;
+  bool ContentChanged();
   void HandleEvent(const SDL_Event& event);
   int WaitTimeoutMs(std::uint64_t now_ms) const;
   void CheckIdleTimeout(std::uint64_t now_ms);
@@ -127,6 +129,7 @@ class Station final : public ScriptHost {
   std::uint64_t last_frame_ms_ = 0;
   std::uint64_t last_input_ms_ = 0;
   std::string clock_text_;
+  std::int64_t content_stamp_ = -1;  // mtime of content/catalog.json the atlas covers
   std::string screenshot_path_;
   bool quit_ = false;
   int exit_code_ = 0;
@@ -239,6 +242,20 @@ std::vector<std::string> Station::TextsToCover() const {
   return texts;
 }
 
+// New lessons may bring characters the atlas lacks. Checked whenever the
+// loop wakes (at least once a minute, for the clock): one stat() call.
+bool Station::ContentChanged() {
+  struct stat st {};
+  const std::string catalog = options_.data_dir + "/content/catalog.json";
+  const std::int64_t stamp = stat(catalog.c_str(), &st) == 0
+                                 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec
+                                 : 0;
+  if (stamp == content_stamp_) return false;
+  const bool first_look = content_stamp_ == -1;
+  content_stamp_ = stamp;
+  return !first_look;
+}
+
 bool Station::BuildFonts(float scale) {
   auto stats = atlas_.Build(BuildGlyphSet(TextsToCover()), scale, ui_.fonts);
   if (!stats) {
@@ -290,6 +307,7 @@ bool Station::Start() {
   if (!fonts_built.get() || !window_open) return false;
   InitImGui();
   UploadFonts();
+  ContentChanged();  // the atlas just built covers the content as it is now
   ui_.translations = &*translations_;
   ui_.registry = &registry_;
   if (!options_.script_path.empty()) {
@@ -519,6 +537,14 @@ int Station::Run() {
       break;
     }
     CheckIdleTimeout(now_ms);
+    if (ContentChanged()) {
+      const size_t glyphs_before = atlas_.code_points().size();
+      RebuildFonts();
+      base::LogInfo("station", "local content changed: " +
+                                   std::to_string(atlas_.code_points().size() - glyphs_before) +
+                                   " new characters in the font atlas");
+      frames_pending_ = std::max(frames_pending_, 2);
+    }
     const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockText() != clock_text_;
     if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed || !screenshot_path_.empty()) {
       DrawFrame();

@@ -20,6 +20,11 @@ if [ "$status" -ne 0 ]; then
   tail -20 "$DATA/logs/station.log" >&2 || true
   exit 1
 fi
+# EXPECT_LOG: an extended regular expression the station's log must match.
+if [ -n "${EXPECT_LOG:-}" ] && ! grep -Eq "$EXPECT_LOG" "$DATA/logs/station.log"; then
+  echo "the log never matched: $EXPECT_LOG" >&2
+  exit 1
+fi
 # A setup that recorded checksums in $work/before.sha wants the files unchanged.
 if [ -f "$work/before.sha" ]; then
   sha256sum --check --quiet "$work/before.sha" || { echo "files changed by the kiosk" >&2; exit 1; }
