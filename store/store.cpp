@@ -1,0 +1,260 @@
+// Store: opening, checking and migrating the station database.
+//
+// Open() is careful never to change a file it cannot trust:
+//   1. an existing non-empty file must start with the SQLite header before
+//      SQLite touches it (switching a garbage file to WAL could write to it);
+//   2. the first read (user_version) and PRAGMA quick_check must succeed;
+//   3. a schema newer than this program knows is refused;
+// and only then is the database configured (WAL, synchronous=FULL) and
+// migrated, one transaction per migration.
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;  // lets kiosk and kiosk-sync share the file
+constexpr char kSqliteHeader[16] = "SQLite format 3";  // 15 characters and a NUL
+
+struct StatementDeleter {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
+
+base::ErrorCode CodeFor(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return base::ErrorCode::kDiskFull;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return base::ErrorCode::kLocked;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return base::ErrorCode::kCorrupt;
+    default: return base::ErrorCode::kIo;
+  }
+}
+
+base::Error SqliteError(sqlite3* db, int rc, const std::string& what) {
+  const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return base::MakeError(CodeFor(rc), what + ": " + detail);
+}
+
+base::Error CorruptError(const std::string& path, const std::string& why) {
+  return base::MakeError(base::ErrorCode::kCorrupt,
+                         "database " + path + " cannot be trusted (" + why +
+                             "); it was left untouched");
+}
+
+// Checks the header of an existing, non-empty file without SQLite. A missing
+// or empty file is fine: SQLite makes it a new database.
+base::Status CheckHeader(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return base::Ok();
+  char header[sizeof kSqliteHeader] = {};
+  const std::size_t n = std::fread(header, 1, sizeof header, file);
+  std::fclose(file);
+  if (n == 0) return base::Ok();
+  if (n < sizeof header || std::memcmp(header, kSqliteHeader, sizeof header) != 0) {
+    return CorruptError(path, "not an SQLite database");
+  }
+  return base::Ok();
+}
+
+// Runs a statement expected to return one text or integer column in one row.
+base::Result<std::string> QueryText(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  Statement statement(raw);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
+  rc = sqlite3_step(statement.get());
+  if (rc != SQLITE_ROW) return SqliteError(db, rc == SQLITE_DONE ? SQLITE_ERROR : rc, sql);
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0));
+  return std::string(text != nullptr ? text : "");
+}
+
+// SQLite reads a null pointer as SQL NULL, so an empty view must not carry one.
+void BindText(sqlite3_stmt* statement, int index, std::string_view text) {
+  sqlite3_bind_text(statement, index, text.data() != nullptr ? text.data() : "",
+                    static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+base::Status ExecSql(sqlite3* db, const std::string& sql) {
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot run SQL");
+  return base::Ok();
+}
+
+// Names the file, and says it was not touched, when SQLite finds it corrupt.
+base::Error ExplainReadError(const std::string& path, const base::Error& error) {
+  if (error.code != base::ErrorCode::kCorrupt) return error;
+  return CorruptError(path, error.message);
+}
+
+// The first read fails with SQLITE_NOTADB or SQLITE_CORRUPT on a bad file.
+// Returns the schema version.
+base::Result<int> CheckIntegrity(sqlite3* db, const std::string& path) {
+  base::Result<std::string> version = QueryText(db, "PRAGMA user_version");
+  if (!version.ok()) return ExplainReadError(path, version.error());
+  base::Result<std::string> check = QueryText(db, "PRAGMA quick_check");
+  if (!check.ok()) return ExplainReadError(path, check.error());
+  if (*check != "ok") return CorruptError(path, "quick_check: " + *check);
+  return std::stoi(*version);
+}
+
+base::Status Configure(sqlite3* db, const std::string& path) {
+  base::Result<std::string> mode = QueryText(db, "PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return mode.error();
+  if (*mode != "wal") {
+    return base::MakeError(base::ErrorCode::kIo,
+                           "database " + path + " cannot use WAL (journal_mode is " + *mode + ")");
+  }
+  return ExecSql(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
+// One transaction: the migration's SQL and the version it produces commit
+// together or not at all. The version is read again under the write lock,
+// since another process (kiosk-sync) may have opened the same new file at the
+// same moment and applied the migration first.
+base::Status ApplyMigration(sqlite3* db, const std::string& path, const Migration& migration) {
+  if (base::Status begun = ExecSql(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
+  base::Result<std::string> current = QueryText(db, "PRAGMA user_version");
+  if (current.ok() && std::stoi(*current) >= migration.version) return ExecSql(db, "COMMIT");
+  base::LogInfo("store", "migrating " + path + " to version " +
+                             std::to_string(migration.version) + " (" + migration.name + ")");
+  const std::string set_version = "PRAGMA user_version=" + std::to_string(migration.version);
+  base::Status applied = current.ok() ? ExecSql(db, migration.sql) : current.error();
+  if (applied.ok()) applied = ExecSql(db, set_version);
+  if (applied.ok()) applied = ExecSql(db, "COMMIT");
+  if (applied.ok()) return base::Ok();
+  (void)ExecSql(db, "ROLLBACK");  // fails harmlessly if SQLite already rolled back
+  return base::MakeError(applied.error().code, "migration " + migration.name +
+                                                   " failed and was rolled back: " +
+                                                   applied.error().message);
+}
+
+base::Status Migrate(sqlite3* db, const std::string& path, int from_version,
+                     const std::vector<Migration>& migrations) {
+  for (const Migration& migration : migrations) {
+    if (migration.version <= from_version) continue;
+    if (base::Status applied = ApplyMigration(db, path, migration); !applied.ok()) return applied;
+  }
+  return base::Ok();
+}
+
+int LatestVersion(const std::vector<Migration>& migrations) {
+  return migrations.empty() ? 0 : migrations.back().version;
+}
+
+bool InOrder(const std::vector<Migration>& migrations) {
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    if (migrations[i].version <= migrations[i - 1].version) return false;
+  }
+  return true;
+}
+
+// Everything after sqlite3_open_v2: returns the schema version reached.
+base::Result<int> Prepare(sqlite3* db, const std::string& path,
+                          const std::vector<Migration>& migrations) {
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  base::Result<int> version = CheckIntegrity(db, path);
+  if (!version.ok()) return version;
+  const int latest = LatestVersion(migrations);
+  if (*version > latest) {
+    return base::MakeError(
+        base::ErrorCode::kTooNew,
+        "database " + path + " has schema version " + std::to_string(*version) +
+            " but this program knows only up to " + std::to_string(latest) +
+            "; it was written by a newer version of the station software. "
+            "Upgrade the software; the database was not changed.");
+  }
+  if (base::Status configured = Configure(db, path); !configured.ok()) return configured.error();
+  if (base::Status migrated = Migrate(db, path, *version, migrations); !migrated.ok()) {
+    return migrated.error();
+  }
+  return latest;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return LatestVersion(BuiltinMigrations()); }
+
+base::Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  return Open(path, BuiltinMigrations());
+}
+
+base::Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                 const std::vector<Migration>& migrations) {
+  if (!InOrder(migrations)) {
+    return base::MakeError(base::ErrorCode::kInvalidInput, "migrations are not in version order");
+  }
+  if (base::Status header = CheckHeader(path); !header.ok()) return header.error();
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    base::Error error = SqliteError(db, rc, "cannot open database " + path);
+    sqlite3_close_v2(db);
+    return error;
+  }
+  base::Result<int> version = Prepare(db, path, migrations);
+  if (!version.ok()) {
+    sqlite3_close_v2(db);
+    return version.error();
+  }
+  return std::unique_ptr<Store>(new Store(db, path, *version));
+}
+
+Store::Store(sqlite3* db, std::string path, int schema_version)
+    : db_(db), path_(std::move(path)), schema_version_(schema_version) {}
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+std::optional<std::string> Store::GetSetting(std::string_view key) const {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "SELECT value FROM settings WHERE key = ?1", -1, &raw, nullptr);
+  Statement statement(raw);
+  if (rc == SQLITE_OK) {
+    BindText(raw, 1, key);
+    rc = sqlite3_step(raw);
+  }
+  if (rc == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+    return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(raw, 0)));
+  }
+  // The signature has no room for an error, so at least it is not silent.
+  if (rc != SQLITE_DONE) {
+    const std::string what = "cannot read setting " + std::string(key);
+    base::LogError("store", SqliteError(db_, rc, what).message);
+  }
+  return std::nullopt;
+}
+
+base::Status Store::SetSetting(std::string_view key, std::string_view value) {
+  const char* sql =
+      "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
+  Statement statement(raw);
+  if (rc == SQLITE_OK) {
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    BindText(raw, 1, key);
+    BindText(raw, 2, value);
+    sqlite3_bind_int64(raw, 3, now_s.count());
+    rc = sqlite3_step(raw);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "cannot save setting " + std::string(key));
+  return base::Ok();
+}
+
+base::Status Store::Exec(std::string_view sql) { return ExecSql(db_, std::string(sql)); }
+
+}  // namespace store
