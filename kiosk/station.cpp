@@ -95,7 +95,7 @@ class Station final : public ScriptHost {
   void UploadFonts();
   bool RebuildFonts();
   std::vector<std::string> TextsToCover() const;
-  bool ContentChanged();
+  std::int64_t ContentStamp() const;
   void HandleEvent(const SDL_Event& event);
   int WaitTimeoutMs(std::uint64_t now_ms) const;
   void CheckIdleTimeout(std::uint64_t now_ms);
@@ -129,7 +129,7 @@ class Station final : public ScriptHost {
   std::uint64_t last_frame_ms_ = 0;
   std::uint64_t last_input_ms_ = 0;
   std::string clock_text_;
-  std::int64_t content_stamp_ = -1;  // mtime of content/catalog.json the atlas covers
+  std::int64_t atlas_content_stamp_ = 0;  // the content/catalog.json the atlas covers
   std::string screenshot_path_;
   bool quit_ = false;
   int exit_code_ = 0;
@@ -244,19 +244,16 @@ std::vector<std::string> Station::TextsToCover() const {
 
 // New lessons may bring characters the atlas lacks. Checked whenever the
 // loop wakes (at least once a minute, for the clock): one stat() call.
-bool Station::ContentChanged() {
+std::int64_t Station::ContentStamp() const {
   struct stat st {};
   const std::string catalog = options_.data_dir + "/content/catalog.json";
-  const std::int64_t stamp = stat(catalog.c_str(), &st) == 0
-                                 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec
-                                 : 0;
-  if (stamp == content_stamp_) return false;
-  const bool first_look = content_stamp_ == -1;
-  content_stamp_ = stamp;
-  return !first_look;
+  if (stat(catalog.c_str(), &st) != 0) return 0;
+  return (static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec) ^ st.st_size;
 }
 
 bool Station::BuildFonts(float scale) {
+  // Stamp first: content that lands during the build shows as a change later.
+  atlas_content_stamp_ = ContentStamp();
   auto stats = atlas_.Build(BuildGlyphSet(TextsToCover()), scale, ui_.fonts);
   if (!stats) {
     base::LogError("station", stats.error().message);
@@ -307,7 +304,6 @@ bool Station::Start() {
   if (!fonts_built.get() || !window_open) return false;
   InitImGui();
   UploadFonts();
-  ContentChanged();  // the atlas just built covers the content as it is now
   ui_.translations = &*translations_;
   ui_.registry = &registry_;
   if (!options_.script_path.empty()) {
@@ -537,7 +533,7 @@ int Station::Run() {
       break;
     }
     CheckIdleTimeout(now_ms);
-    if (ContentChanged()) {
+    if (ContentStamp() != atlas_content_stamp_) {
       const size_t glyphs_before = atlas_.code_points().size();
       RebuildFonts();
       base::LogInfo("station", "local content changed: " +
