@@ -1,0 +1,58 @@
+// GlFrame: uploads player::VideoFrame planes to OpenGL 3.3 core textures and
+// draws them as a quad, converting YUV to RGB in a shader. UI thread only,
+// with the GL context current. Kept out of the `player` target so the engine
+// needs no GL (CMake target `player_gl`).
+//
+// yuv420p uses three R8 textures, nv12 an R8 and an RG8 texture; they are
+// created once per size and updated with glTexSubImage2D. The player already
+// converts every other pixel format to yuv420p (libswscale via libavfilter)
+// on its decode thread, so nothing is converted here on the UI thread.
+#pragma once
+
+#include <cstdint>
+
+#include "base/result.h"
+#include "player/player.h"
+
+namespace player {
+
+struct GlViewport {
+  int x = 0, y = 0, width = 0, height = 0;  // glViewport coordinates
+};
+
+struct GlFrameOptions {
+  // NEAREST is cheaper on llvmpipe (software GL); LINEAR looks smoother when
+  // the picture is scaled a lot.
+  bool linear_filter = false;
+};
+
+class GlFrame {
+ public:
+  explicit GlFrame(const GlFrameOptions& options = {});
+  ~GlFrame();  // needs the same GL context current
+  GlFrame(const GlFrame&) = delete;
+  GlFrame& operator=(const GlFrame&) = delete;
+
+  // Compiles the shader; call once with the context current.
+  base::Status Init();
+  void Upload(const VideoFrame& frame);
+  // Draws the last uploaded frame letterboxed into the viewport, honouring
+  // SAR and rotation. Does nothing before the first Upload.
+  void Draw(const GlViewport& viewport);
+  bool has_frame() const { return width_ > 0; }
+
+ private:
+  void Release();
+
+  GlFrameOptions options_;
+  unsigned program_ = 0, vao_ = 0, vbo_ = 0;
+  unsigned textures_[3] = {0, 0, 0};
+  int uniform_matrix_ = -1, uniform_offset_ = -1, uniform_nv12_ = -1;
+  int width_ = 0, height_ = 0;
+  PixelFormat format_ = PixelFormat::kYuv420p;
+  ColorMatrix matrix_ = ColorMatrix::kBt601;
+  bool full_range_ = false;
+  int sar_num_ = 1, sar_den_ = 1, rotation_ = 0;
+};
+
+}  // namespace player
