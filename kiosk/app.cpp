@@ -49,8 +49,7 @@ base::Status SaveSettings(store::Store& store, const StationSettings& settings) 
   return base::Ok();
 }
 
-App::App(store::Store& store, std::int64_t (*now_unix)())
-    : store_(store), admin_pin_(store), now_unix_(now_unix) {
+App::App(store::Store& store) : store_(store), admin_pin_(store) {
   state_.settings = LoadSettings(store);
   state_.draft = state_.settings;
 }
@@ -60,6 +59,7 @@ void App::Apply(const Action& action) {
 }
 
 void App::On(const GoHome&) {
+  pin_to_check_.reset();
   const StationSettings saved = state_.settings;
   state_ = AppState{};
   state_.settings = saved;
@@ -78,15 +78,17 @@ void App::On(const OpenAdmin&) {
 }
 
 void App::On(const PinDigit& key) {
+  if (state_.pin.checking) return;
   if (key.digit < '0' || key.digit > '9') return;
   if (state_.pin.digits.size() < kPinMaxDigits) state_.pin.digits += key.digit;
 }
 
 void App::On(const PinDelete&) {
-  if (!state_.pin.digits.empty()) state_.pin.digits.pop_back();
+  if (!state_.pin.checking && !state_.pin.digits.empty()) state_.pin.digits.pop_back();
 }
 
 void App::On(const PinSubmit&) {
+  if (state_.pin.checking) return;
   switch (state_.pin.mode) {
     case PinPadState::Mode::kCreate: SubmitNewPin(); break;
     case PinPadState::Mode::kConfirm: SubmitConfirmedPin(); break;
@@ -120,7 +122,22 @@ void App::SubmitConfirmedPin() {
 }
 
 void App::SubmitExistingPin() {
-  auto check = admin_pin_.Check(state_.pin.digits, now_unix_());
+  if (state_.pin.digits.empty()) return;
+  pin_to_check_ = state_.pin.digits;
+  state_.pin.checking = true;
+  state_.pin.message = {"admin.pin.checking", {}, false};
+}
+
+std::optional<std::string> App::TakePinToCheck() {
+  std::optional<std::string> pin;
+  pin.swap(pin_to_check_);
+  return pin;
+}
+
+void App::On(const PinChecked& checked) {
+  if (!state_.pin.checking || state_.screen != Screen::kAdminPin) return;  // left meanwhile
+  state_.pin.checking = false;
+  const auto& check = checked.outcome;
   if (!check) {
     base::LogError("admin", "PIN check failed: " + check.error().message);
     state_.pin.message = {"admin.settings.save_failed", {{"reason", check.error().message}}, true};

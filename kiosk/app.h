@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -51,6 +52,7 @@ struct PinPadState {
   std::string digits;
   std::string first_entry;  // kConfirm: what was typed in kCreate
   Message message;
+  bool checking = false;    // a typed PIN is being verified off the UI thread
 };
 
 struct AppState {
@@ -74,17 +76,23 @@ struct PinSubmit {};
 struct EditDraft { StationSettings draft; };
 struct SaveDraft {};
 struct IdleTimeout {};
+// The outcome of verifying the PIN handed out by App::TakePinToCheck().
+struct PinChecked { base::Result<PinCheck> outcome; };
 
 using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete, PinSubmit,
-                            EditDraft, SaveDraft, IdleTimeout>;
+                            EditDraft, SaveDraft, IdleTimeout, PinChecked>;
 
 class App {
  public:
-  // `now_unix` supplies wall-clock time (for the PIN lockout).
-  App(store::Store& store, std::int64_t (*now_unix)());
+  explicit App(store::Store& store);
 
   const AppState& state() const { return state_; }
   void Apply(const Action& action);
+
+  // Verifying a PIN takes Argon2id's deliberate 0.1–1 s, too long for the UI
+  // thread: a submitted PIN waits here for the caller to verify it (with
+  // AdminPin::Check, on a worker) and report back with PinChecked.
+  std::optional<std::string> TakePinToCheck();
 
  private:
   void On(const GoHome&);
@@ -96,6 +104,7 @@ class App {
   void On(const EditDraft&);
   void On(const SaveDraft&);
   void On(const IdleTimeout&);
+  void On(const PinChecked&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
@@ -104,8 +113,8 @@ class App {
 
   store::Store& store_;
   AdminPin admin_pin_;
-  std::int64_t (*now_unix_)();
   AppState state_;
+  std::optional<std::string> pin_to_check_;
 };
 
 }  // namespace kiosk

@@ -104,6 +104,8 @@ class Station final : public ScriptHost {
   void WatchAdminGesture(std::vector<Action>& actions);
   void CaptureScreenshot();
   void Apply(const std::vector<Action>& actions);
+  void StartPinCheck();
+  void FinishPinCheck();
 
   Options options_;
   const Clock::time_point started_ = Clock::now();
@@ -111,6 +113,10 @@ class Station final : public ScriptHost {
   std::unique_ptr<store::Store> store_;
   std::string store_error_;  // non-empty: show the startup error screen
   std::unique_ptr<App> app_;
+  // A PIN being verified on a worker; declared after store_, which it uses,
+  // so it is joined first.
+  std::future<base::Result<PinCheck>> pin_check_;
+  Uint32 wake_event_ = 0;  // SDL user event workers push to wake the loop
   std::optional<ScriptRunner> script_;
 
   SDL_Window* window_ = nullptr;
@@ -136,6 +142,7 @@ class Station final : public ScriptHost {
 };
 
 Station::~Station() {
+  if (pin_check_.valid()) pin_check_.wait();
   if (imgui_ready_) {
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
@@ -153,6 +160,7 @@ std::string_view Station::ScreenName() const {
 
 bool Station::Idle() const {
   return frames_pending_ == 0 && !ui_.animating && !pointer_.HasPending() && screenshot_path_.empty() &&
+         !pin_check_.valid() &&
          !SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
 }
 
@@ -173,7 +181,7 @@ void Station::OpenStore() {
     return;
   }
   store_ = std::move(*opened);
-  app_ = std::make_unique<App>(*store_, &WallClockUnix);
+  app_ = std::make_unique<App>(*store_);
 }
 
 bool Station::InitVideo() {
@@ -184,6 +192,7 @@ bool Station::InitVideo() {
     base::LogError("station", std::string("SDL cannot start: ") + SDL_GetError());
     return false;
   }
+  wake_event_ = SDL_RegisterEvents(1);
   SDL_DisplayMode desktop{};
   if (!options_.windowed && SDL_GetDesktopDisplayMode(0, &desktop) == 0) {
     // Without a window manager (a bare X server) nothing resizes the window
@@ -360,6 +369,7 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
   if (options_.continuous_redraw) return 0;
   if (ui_.animating) return static_cast<int>(std::max<std::int64_t>(0, last_frame_ms_ + kFrameIntervalMs - now_ms));
   if (frames_pending_ > 0 || pointer_.HasPending() || quit_) return 0;
+  if (pin_check_.valid()) return 10;  // its wake-up event may precede the result by a moment
   std::uint64_t wake = now_ms + MsUntilNextMinute();  // the clock on screen
   if (app_ && app_->state().screen != Screen::kHome) {
     wake = std::min<std::uint64_t>(wake, last_input_ms_ + options_.idle_timeout_s * 1000ull);
@@ -504,6 +514,7 @@ void Station::Apply(const std::vector<Action>& actions) {
   if (actions.empty() || !app_) return;
   for (const Action& action : actions) app_->Apply(action);
   frames_pending_ = std::max(frames_pending_, 2);
+  StartPinCheck();
   // Typed text or new settings may hold characters the atlas lacks.
   const AppState& s = app_->state();
   for (const std::string* text : {&s.draft.station_name, &s.draft.village, &s.draft.county_server}) {
@@ -512,6 +523,25 @@ void Station::Apply(const std::vector<Action>& actions) {
       break;
     }
   }
+}
+
+void Station::StartPinCheck() {
+  auto pin = app_->TakePinToCheck();
+  if (!pin || pin_check_.valid()) return;
+  store::Store* store = store_.get();
+  const Uint32 wake = wake_event_;
+  pin_check_ = std::async(std::launch::async, [store, digits = std::move(*pin), wake] {
+    auto outcome = AdminPin(*store).Check(digits, WallClockUnix());
+    SDL_Event event{};
+    event.type = wake;
+    SDL_PushEvent(&event);
+    return outcome;
+  });
+}
+
+void Station::FinishPinCheck() {
+  if (!pin_check_.valid() || pin_check_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  Apply({PinChecked{pin_check_.get()}});
 }
 
 int Station::Run() {
@@ -526,6 +556,7 @@ int Station::Run() {
       HandleEvent(event);
       got = SDL_PollEvent(&event);
     }
+    FinishPinCheck();
     now_ms = SDL_GetTicks64();
     if (script_ && !script_->finished()) script_->Advance(*this, now_ms);
     if (script_ && script_->failed()) {

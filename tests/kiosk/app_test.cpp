@@ -7,11 +7,20 @@
 using namespace kiosk;
 
 namespace {
-std::int64_t FixedNow() { return 1'800'000'000; }
+constexpr std::int64_t kNow = 1'800'000'000;
 
-void EnterDigits(App& app, const std::string& digits) {
+// Types a PIN and submits it; a PIN handed out for checking is verified here,
+// as the kiosk's worker thread would.
+void EnterDigits(App& app, store::Store& store, const std::string& digits) {
   for (char d : digits) app.Apply(PinDigit{d});
   app.Apply(PinSubmit{});
+  if (auto pin = app.TakePinToCheck()) {
+    REQUIRE(app.state().pin.checking);
+    app.Apply(PinDigit{'5'});  // ignored while checking
+    CHECK(app.state().pin.digits.empty());
+    app.Apply(PinChecked{AdminPin(store).Check(*pin, kNow)});
+    CHECK_FALSE(app.state().pin.checking);
+  }
 }
 }  // namespace
 
@@ -19,7 +28,7 @@ TEST_CASE("The admin area is reached by setting a PIN, then only with it", "[kio
   TempDir dir;
   auto store = store::Store::Open(dir / "station.db");
   REQUIRE(store.ok());
-  App app(**store, &FixedNow);
+  App app(**store);
   CHECK(app.state().screen == Screen::kHome);
 
   app.Apply(OpenAdmin{});
@@ -27,29 +36,29 @@ TEST_CASE("The admin area is reached by setting a PIN, then only with it", "[kio
   CHECK(app.state().pin.mode == PinPadState::Mode::kCreate);
 
   SECTION("a short PIN is refused") {
-    EnterDigits(app, "12");
+    EnterDigits(app, **store, "12");
     CHECK(app.state().pin.message.key == "admin.pin.too_short");
     CHECK(app.state().pin.mode == PinPadState::Mode::kCreate);
   }
   SECTION("a mismatched confirmation starts over") {
-    EnterDigits(app, "1357");
+    EnterDigits(app, **store, "1357");
     CHECK(app.state().pin.mode == PinPadState::Mode::kConfirm);
-    EnterDigits(app, "1358");
+    EnterDigits(app, **store, "1358");
     CHECK(app.state().pin.mode == PinPadState::Mode::kCreate);
     CHECK(app.state().pin.message.key == "admin.pin.mismatch");
   }
   SECTION("a confirmed PIN opens settings, and later guards them") {
-    EnterDigits(app, "1357");
-    EnterDigits(app, "1357");
+    EnterDigits(app, **store, "1357");
+    EnterDigits(app, **store, "1357");
     CHECK(app.state().screen == Screen::kAdminSettings);
     app.Apply(GoHome{});
     CHECK_FALSE(app.state().admin_unlocked);
     app.Apply(OpenAdmin{});
     CHECK(app.state().pin.mode == PinPadState::Mode::kEnter);
-    EnterDigits(app, "9999");
+    EnterDigits(app, **store, "9999");
     CHECK(app.state().screen == Screen::kAdminPin);
     CHECK(app.state().pin.message.key == "admin.pin.wrong");
-    EnterDigits(app, "1357");
+    EnterDigits(app, **store, "1357");
     CHECK(app.state().screen == Screen::kAdminSettings);
   }
 }
@@ -59,15 +68,15 @@ TEST_CASE("Settings edited in the admin area are saved to the store", "[kiosk][a
   {
     auto store = store::Store::Open(dir / "station.db");
     REQUIRE(store.ok());
-    App app(**store, &FixedNow);
+    App app(**store);
     StationSettings draft;
     draft.station_name = "石门村远程教育站";
     app.Apply(EditDraft{draft});  // locked: ignored
     CHECK(app.state().draft.station_name.empty());
 
     app.Apply(OpenAdmin{});
-    EnterDigits(app, "2468");
-    EnterDigits(app, "2468");
+    EnterDigits(app, **store, "2468");
+    EnterDigits(app, **store, "2468");
     draft = app.state().draft;
     draft.station_name = "石门村远程教育站";
     draft.village = "三组";
@@ -88,7 +97,7 @@ TEST_CASE("Every screen leads home, and idling does too", "[kiosk][app]") {
   TempDir dir;
   auto store = store::Store::Open(dir / "station.db");
   REQUIRE(store.ok());
-  App app(**store, &FixedNow);
+  App app(**store);
   for (Service service : {Service::kWatchLessons, Service::kReportProblem, Service::kCheckReport}) {
     app.Apply(OpenService{service});
     CHECK(app.state().screen == Screen::kNotYetOpen);
@@ -101,4 +110,22 @@ TEST_CASE("Every screen leads home, and idling does too", "[kiosk][app]") {
   app.Apply(IdleTimeout{});
   CHECK(app.state().screen == Screen::kHome);
   CHECK(app.state().pin.digits.empty());  // nothing half-typed is left behind
+}
+
+TEST_CASE("A PIN result that arrives after the villager left is ignored", "[kiosk][app]") {
+  TempDir dir;
+  auto store = store::Store::Open(dir / "station.db");
+  REQUIRE(store.ok());
+  REQUIRE(AdminPin(**store).Set("2468").ok());
+  App app(**store);
+  app.Apply(OpenAdmin{});
+  for (char d : std::string("2468")) app.Apply(PinDigit{d});
+  app.Apply(PinSubmit{});
+  auto pin = app.TakePinToCheck();
+  REQUIRE(pin);
+  CHECK_FALSE(app.TakePinToCheck());  // handed out once
+  app.Apply(IdleTimeout{});
+  app.Apply(PinChecked{AdminPin(**store).Check(*pin, kNow)});
+  CHECK(app.state().screen == Screen::kHome);
+  CHECK_FALSE(app.state().admin_unlocked);
 }
