@@ -49,7 +49,6 @@ bool PointerInput::Handle(const SDL_Event& event, ImVec2 window_size) {
 }
 
 void PointerInput::BeginFrame(ImGuiIO& io, Gesture& gesture, double now_s, float drag_slop_px) {
-  gesture.released_this_frame = false;
   if (!down_ && lifted_) position_ = ImVec2(-FLT_MAX, -FLT_MAX);
   while (!queue_.empty()) {
     const Event event = queue_.front();
@@ -58,14 +57,13 @@ void PointerInput::BeginFrame(ImGuiIO& io, Gesture& gesture, double now_s, float
     lifted_ = false;
     if (event.kind == Event::Kind::kDown && !down_) {
       down_ = true;
-      gesture = Gesture{true, false, false, false, position_, position_, now_s};
+      gesture = Gesture{.down = true, .start = position_, .position = position_, .down_time_s = now_s};
       break;  // one transition per frame
     }
     if (event.kind == Event::Kind::kUp && down_) {
       down_ = false;
       lifted_ = true;
       gesture.down = false;
-      gesture.released_this_frame = true;
       break;
     }
   }

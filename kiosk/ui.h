@@ -39,7 +39,6 @@ class WidgetRegistry {
 // moved far enough to be a drag (which cancels taps).
 struct Gesture {
   bool down = false;
-  bool released_this_frame = false;
   bool dragging = false;   // moved beyond the slop since it went down
   bool consumed = false;   // a long-press already acted on it
   ImVec2 start{0, 0};

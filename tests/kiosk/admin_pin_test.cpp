@@ -2,15 +2,15 @@
 
 #include "kiosk/admin_pin.h"
 #include "store/store.h"
-#include "temp_dir.h"
+#include "tests/base/scratch_dir.h"
 
 using kiosk::AdminPin;
 using kiosk::PinCheck;
 using Outcome = kiosk::PinCheck::Outcome;
 
 TEST_CASE("A PIN is stored only as a salted Argon2 hash and checks true and false", "[kiosk][pin]") {
-  TempDir dir;
-  auto store = store::Store::Open(dir / "station.db");
+  test::ScratchDir dir;
+  auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   AdminPin pin(**store);
   CHECK_FALSE(pin.IsSet());
@@ -34,10 +34,10 @@ TEST_CASE("PINs must be 4 to 8 digits", "[kiosk][pin]") {
 }
 
 TEST_CASE("Five wrong tries lock the PIN, even across a restart, until the lock expires", "[kiosk][pin]") {
-  TempDir dir;
+  test::ScratchDir dir;
   const std::int64_t t0 = 1'800'000'000;
   {
-    auto store = store::Store::Open(dir / "station.db");
+    auto store = store::Store::Open(dir.File("station.db"));
     REQUIRE(store.ok());
     AdminPin pin(**store);
     REQUIRE(pin.Set("2468").ok());
@@ -50,7 +50,7 @@ TEST_CASE("Five wrong tries lock the PIN, even across a restart, until the lock 
     CHECK(fifth->outcome == Outcome::kLocked);
     CHECK(fifth->seconds_locked == kiosk::kPinLockSeconds);
   }
-  auto store = store::Store::Open(dir / "station.db");  // a power cycle does not reset it
+  auto store = store::Store::Open(dir.File("station.db"));  // a power cycle does not reset it
   REQUIRE(store.ok());
   AdminPin pin(**store);
   CHECK(pin.Check("2468", t0 + 10)->outcome == Outcome::kLocked);  // even the right PIN waits

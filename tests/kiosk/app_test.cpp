@@ -2,7 +2,7 @@
 
 #include "kiosk/app.h"
 #include "store/store.h"
-#include "temp_dir.h"
+#include "tests/base/scratch_dir.h"
 
 using namespace kiosk;
 
@@ -25,8 +25,8 @@ void EnterDigits(App& app, store::Store& store, const std::string& digits) {
 }  // namespace
 
 TEST_CASE("The admin area is reached by setting a PIN, then only with it", "[kiosk][app]") {
-  TempDir dir;
-  auto store = store::Store::Open(dir / "station.db");
+  test::ScratchDir dir;
+  auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   App app(**store);
   CHECK(app.state().screen == Screen::kHome);
@@ -64,9 +64,9 @@ TEST_CASE("The admin area is reached by setting a PIN, then only with it", "[kio
 }
 
 TEST_CASE("Settings edited in the admin area are saved to the store", "[kiosk][app]") {
-  TempDir dir;
+  test::ScratchDir dir;
   {
-    auto store = store::Store::Open(dir / "station.db");
+    auto store = store::Store::Open(dir.File("station.db"));
     REQUIRE(store.ok());
     App app(**store);
     StationSettings draft;
@@ -85,7 +85,7 @@ TEST_CASE("Settings edited in the admin area are saved to the store", "[kiosk][a
     app.Apply(SaveDraft{});
     CHECK(app.state().settings_message.key == "admin.settings.saved");
   }
-  auto store = store::Store::Open(dir / "station.db");
+  auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   const StationSettings loaded = LoadSettings(**store);
   CHECK(loaded.station_name == "石门村远程教育站");
@@ -94,8 +94,8 @@ TEST_CASE("Settings edited in the admin area are saved to the store", "[kiosk][a
 }
 
 TEST_CASE("Every screen leads home, and idling does too", "[kiosk][app]") {
-  TempDir dir;
-  auto store = store::Store::Open(dir / "station.db");
+  test::ScratchDir dir;
+  auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   App app(**store);
   for (Service service : {Service::kWatchLessons, Service::kReportProblem, Service::kCheckReport}) {
@@ -113,8 +113,8 @@ TEST_CASE("Every screen leads home, and idling does too", "[kiosk][app]") {
 }
 
 TEST_CASE("A PIN result that arrives after the villager left is ignored", "[kiosk][app]") {
-  TempDir dir;
-  auto store = store::Store::Open(dir / "station.db");
+  test::ScratchDir dir;
+  auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   REQUIRE(AdminPin(**store).Set("2468").ok());
   App app(**store);
