@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "store/sql.h"
 
 namespace store {
 namespace {
@@ -24,26 +25,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;  // lets kiosk and kiosk-sync share the file
 constexpr char kSqliteHeader[16] = "SQLite format 3";  // 15 characters and a NUL
 
-struct StatementDeleter {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
-
-base::ErrorCode CodeFor(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_FULL: return base::ErrorCode::kDiskFull;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return base::ErrorCode::kLocked;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return base::ErrorCode::kCorrupt;
-    default: return base::ErrorCode::kIo;
-  }
-}
-
-base::Error SqliteError(sqlite3* db, int rc, const std::string& what) {
-  const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return base::MakeError(CodeFor(rc), what + ": " + detail);
-}
+using sql::SqliteError;
 
 base::Error CorruptError(const std::string& path, const std::string& why) {
   return base::MakeError(base::ErrorCode::kCorrupt,
@@ -67,27 +49,13 @@ base::Status CheckHeader(const std::string& path) {
 }
 
 // Runs a statement expected to return one text or integer column in one row.
-base::Result<std::string> QueryText(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
-  Statement statement(raw);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
-  rc = sqlite3_step(statement.get());
-  if (rc != SQLITE_ROW) return SqliteError(db, rc == SQLITE_DONE ? SQLITE_ERROR : rc, sql);
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0));
-  return std::string(text != nullptr ? text : "");
-}
-
-// SQLite reads a null pointer as SQL NULL, so an empty view must not carry one.
-void BindText(sqlite3_stmt* statement, int index, std::string_view text) {
-  sqlite3_bind_text(statement, index, text.data() != nullptr ? text.data() : "",
-                    static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-
-base::Status ExecSql(sqlite3* db, const std::string& sql) {
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, "cannot run SQL");
-  return base::Ok();
+base::Result<std::string> QueryText(sqlite3* db, const char* query) {
+  base::Result<sql::Statement> statement = sql::Statement::Prepare(db, query);
+  if (!statement.ok()) return statement.error();
+  base::Result<bool> row = statement->Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return base::MakeError(base::ErrorCode::kIo, std::string(query) + ": no result");
+  return statement->Text(0);
 }
 
 // Names the file, and says it was not touched, when SQLite finds it corrupt.
@@ -114,7 +82,7 @@ base::Status Configure(sqlite3* db, const std::string& path) {
     return base::MakeError(base::ErrorCode::kIo,
                            "database " + path + " cannot use WAL (journal_mode is " + *mode + ")");
   }
-  return ExecSql(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  return sql::Exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 }
 
 // One transaction: the migration's SQL and the version it produces commit
@@ -122,17 +90,17 @@ base::Status Configure(sqlite3* db, const std::string& path) {
 // since another process (kiosk-sync) may have opened the same new file at the
 // same moment and applied the migration first.
 base::Status ApplyMigration(sqlite3* db, const std::string& path, const Migration& migration) {
-  if (base::Status begun = ExecSql(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
+  if (base::Status begun = sql::Exec(db, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
   base::Result<std::string> current = QueryText(db, "PRAGMA user_version");
-  if (current.ok() && std::stoi(*current) >= migration.version) return ExecSql(db, "COMMIT");
+  if (current.ok() && std::stoi(*current) >= migration.version) return sql::Exec(db, "COMMIT");
   base::LogInfo("store", "migrating " + path + " to version " +
                              std::to_string(migration.version) + " (" + migration.name + ")");
   const std::string set_version = "PRAGMA user_version=" + std::to_string(migration.version);
-  base::Status applied = current.ok() ? ExecSql(db, migration.sql) : current.error();
-  if (applied.ok()) applied = ExecSql(db, set_version);
-  if (applied.ok()) applied = ExecSql(db, "COMMIT");
+  base::Status applied = current.ok() ? sql::Exec(db, migration.sql) : current.error();
+  if (applied.ok()) applied = sql::Exec(db, set_version);
+  if (applied.ok()) applied = sql::Exec(db, "COMMIT");
   if (applied.ok()) return base::Ok();
-  (void)ExecSql(db, "ROLLBACK");  // fails harmlessly if SQLite already rolled back
+  (void)sql::Exec(db, "ROLLBACK");  // fails harmlessly if SQLite already rolled back
   return base::MakeError(applied.error().code, "migration " + migration.name +
                                                    " failed and was rolled back: " +
                                                    applied.error().message);
@@ -217,44 +185,28 @@ Store::Store(sqlite3* db, std::string path, int schema_version)
 Store::~Store() { sqlite3_close_v2(db_); }
 
 std::optional<std::string> Store::GetSetting(std::string_view key) const {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_, "SELECT value FROM settings WHERE key = ?1", -1, &raw, nullptr);
-  Statement statement(raw);
-  if (rc == SQLITE_OK) {
-    BindText(raw, 1, key);
-    rc = sqlite3_step(raw);
-  }
-  if (rc == SQLITE_ROW) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
-    return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(raw, 0)));
-  }
+  base::Result<sql::Statement> statement = sql::Statement::Prepare(db_, "SELECT value FROM settings WHERE key = ?1");
+  base::Result<bool> row = statement.ok() ? statement->Bind(1, key).Step() : base::Result<bool>(statement.error());
+  if (row.ok() && *row) return statement->Text(0);
   // The signature has no room for an error, so at least it is not silent.
-  if (rc != SQLITE_DONE) {
-    const std::string what = "cannot read setting " + std::string(key);
-    base::LogError("store", SqliteError(db_, rc, what).message);
-  }
+  if (!row.ok()) base::LogError("store", "cannot read setting " + std::string(key) + ": " + row.error().message);
   return std::nullopt;
 }
 
 base::Status Store::SetSetting(std::string_view key, std::string_view value) {
-  const char* sql =
+  base::Result<sql::Statement> statement = sql::Statement::Prepare(
+      db_,
       "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, nullptr);
-  Statement statement(raw);
-  if (rc == SQLITE_OK) {
-    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now().time_since_epoch());
-    BindText(raw, 1, key);
-    BindText(raw, 2, value);
-    sqlite3_bind_int64(raw, 3, now_s.count());
-    rc = sqlite3_step(raw);
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "cannot save setting " + std::string(key));
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+  if (!statement.ok()) return statement.error();
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  base::Status saved = statement->Bind(1, key).Bind(2, value).Bind(3, std::int64_t{now_s.count()}).Run();
+  if (!saved.ok()) return base::MakeError(saved.error().code, "cannot save setting " + std::string(key) + ": " +
+                                                                  saved.error().message);
   return base::Ok();
 }
 
-base::Status Store::Exec(std::string_view sql) { return ExecSql(db_, std::string(sql)); }
+base::Status Store::Exec(std::string_view sql) { return sql::Exec(db_, std::string(sql)); }
 
 }  // namespace store
