@@ -21,6 +21,9 @@ std::string_view ScreenName(Screen screen) {
   switch (screen) {
     case Screen::kHome: return "home";
     case Screen::kNotYetOpen: return "not-yet-open";
+    case Screen::kLibrary: return "library";
+    case Screen::kLesson: return "lesson";
+    case Screen::kPlayer: return "player";
     case Screen::kAdminPin: return "admin-pin";
     case Screen::kAdminSettings: return "admin-settings";
   }
@@ -49,7 +52,7 @@ base::Status SaveSettings(store::Store& store, const StationSettings& settings) 
   return base::Ok();
 }
 
-App::App(store::Store& store) : store_(store), admin_pin_(store) {
+App::App(store::Store& store) : store_(store), admin_pin_(store), library_(store) {
   state_.settings = LoadSettings(store);
   state_.draft = state_.settings;
 }
@@ -59,6 +62,7 @@ void App::Apply(const Action& action) {
 }
 
 void App::On(const GoHome&) {
+  if (state_.viewing) FinishViewing(last_progress_at_, false);
   pin_to_check_.reset();
   const StationSettings saved = state_.settings;
   state_ = AppState{};
@@ -67,6 +71,12 @@ void App::On(const GoHome&) {
 }
 
 void App::On(const OpenService& open) {
+  if (open.service == Service::kWatchLessons) {
+    state_.library = LibraryState{};
+    LoadShelf(store::Shelf::kAll, "");
+    state_.screen = Screen::kLibrary;
+    return;
+  }
   state_.pending_service = open.service;
   state_.screen = Screen::kNotYetOpen;
 }
@@ -168,6 +178,7 @@ void App::EnterAdminSettings() {
   state_.draft = state_.settings;
   state_.settings_message = {};
   state_.screen = Screen::kAdminSettings;
+  LoadQuarantined();
 }
 
 void App::On(const EditDraft& edit) {
@@ -189,6 +200,8 @@ void App::On(const SaveDraft&) {
 }
 
 void App::On(const IdleTimeout&) {
+  // A lesson playing is someone watching; a paused one left alone is not.
+  if (state_.screen == Screen::kPlayer && !state_.controls.paused) return;
   if (state_.screen != Screen::kHome) On(GoHome{});
 }
 

@@ -15,16 +15,18 @@
 
 #include "base/result.h"
 #include "kiosk/admin_pin.h"
+#include "kiosk/viewing.h"
+#include "store/lessons.h"
 
 namespace store { class Store; }
 
 namespace kiosk {
 
-enum class Screen { kHome, kNotYetOpen, kAdminPin, kAdminSettings };
+enum class Screen { kHome, kNotYetOpen, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings };
 std::string_view ScreenName(Screen screen);  // "home", "not-yet-open", ...
 
-// The services on the home screen. Each gets its screen with its own issue;
-// until then a tile leads to a plain "not open yet" notice.
+// The services on the home screen. A service whose screens are not built yet
+// leads to a plain "not open yet" notice.
 enum class Service { kWatchLessons, kReportProblem, kCheckReport };
 
 struct StationSettings {
@@ -55,8 +57,50 @@ struct PinPadState {
   bool checking = false;    // a typed PIN is being verified off the UI thread
 };
 
+// The lesson library: the shelf on screen, loaded whole from the store when
+// it is opened (5,000 lessons are a few MB), never per frame.
+struct LibraryState {
+  store::Shelf shelf = store::Shelf::kAll;
+  std::string category;  // for Shelf::kCategory
+  std::vector<store::LessonEntry> entries;
+  std::vector<std::pair<std::string, int>> categories;  // visible ones, with counts
+  bool any_in_progress = false;  // the continue-watching shelf has lessons
+  bool any_watched = false;      // the most-watched shelf has lessons
+  Message message;               // e.g. why the last lesson did not play
+  std::uint64_t generation = 0;  // bumped whenever entries change (scroll resets)
+};
+
+// What the station's player must do next; taken by the event loop.
+struct PlaybackRequest {
+  std::uint64_t id = 0;  // increases per request
+  store::Lesson lesson;
+  std::int64_t start_ms = 0;
+};
+
+struct PlayerControls {
+  bool paused = false;
+  double volume = 1.0;
+  double speed = 1.0;
+  bool subtitles = true;
+};
+
+// A change the villager asked of the playing lesson.
+struct PlayerCommand {
+  enum class Kind { kPlay, kPause, kSeek, kVolume, kSpeed, kSubtitles };
+  Kind kind;
+  std::int64_t position_ms = 0;  // kSeek
+  double value = 0;              // kVolume, kSpeed
+  bool enabled = false;          // kSubtitles
+};
+
 struct AppState {
   Screen screen = Screen::kHome;
+  LibraryState library;
+  std::optional<store::LessonEntry> lesson;  // kLesson, kPlayer
+  Message lesson_message;                    // on the lesson page
+  PlayerControls controls;
+  std::optional<Viewing> viewing;            // while a lesson plays
+  std::vector<store::QuarantinedLesson> quarantined;  // for the admin area
   Service pending_service = Service::kWatchLessons;  // for kNotYetOpen
   StationSettings settings;  // as saved in the store
   StationSettings draft;     // being edited in the admin area
@@ -79,8 +123,25 @@ struct IdleTimeout {};
 // The outcome of verifying the PIN handed out by App::TakePinToCheck().
 struct PinChecked { base::Result<PinCheck> outcome; };
 
+// Lessons. Times come with the intents so the reducer reads no clock.
+struct ShowShelf { store::Shelf shelf; std::string category; };
+struct OpenLesson { std::string lesson_id; };
+struct BackToLibrary {};
+struct PlayLesson { std::string lesson_id; bool from_start = false; std::int64_t now = 0; };
+struct ControlPlayer { PlayerCommand command; };
+struct ClosePlayer { std::int64_t now = 0; };  // the villager left the player
+// From the event loop, about the lesson playing.
+struct PlaybackProgress { std::int64_t position_ms; std::int64_t duration_ms; bool playing; std::int64_t elapsed_ms; std::int64_t now; };
+struct PlaybackEnded { std::int64_t now = 0; };
+struct PlaybackFailed { base::Error error; std::int64_t now = 0; };
+// The installed catalog changed (sync, USB, a new demo).
+struct CatalogChanged {};
+struct RestoreLesson { std::string lesson_id; };
+
 using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete, PinSubmit,
-                            EditDraft, SaveDraft, IdleTimeout, PinChecked>;
+                            EditDraft, SaveDraft, IdleTimeout, PinChecked, ShowShelf, OpenLesson,
+                            BackToLibrary, PlayLesson, ControlPlayer, ClosePlayer, PlaybackProgress,
+                            PlaybackEnded, PlaybackFailed, CatalogChanged, RestoreLesson>;
 
 class App {
  public:
@@ -93,6 +154,13 @@ class App {
   // thread: a submitted PIN waits here for the caller to verify it (with
   // AdminPin::Check, on a worker) and report back with PinChecked.
   std::optional<std::string> TakePinToCheck();
+  // The lesson the event loop must open (PlayLesson), and the changes to
+  // the one playing, in order.
+  std::optional<PlaybackRequest> TakePlaybackRequest();
+  std::vector<PlayerCommand> TakePlayerCommands();
+  // Playbacks the station did not finish before it last stopped count as
+  // failures (a lesson that crashes the station must not do it forever).
+  void RecoverInterruptedPlaybacks(std::int64_t now);
 
  private:
   void On(const GoHome&);
@@ -105,16 +173,35 @@ class App {
   void On(const SaveDraft&);
   void On(const IdleTimeout&);
   void On(const PinChecked&);
+  void On(const ShowShelf&);
+  void On(const OpenLesson&);
+  void On(const BackToLibrary&);
+  void On(const PlayLesson&);
+  void On(const ControlPlayer&);
+  void On(const ClosePlayer&);
+  void On(const PlaybackProgress&);
+  void On(const PlaybackEnded&);
+  void On(const PlaybackFailed&);
+  void On(const CatalogChanged&);
+  void On(const RestoreLesson&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
   void SubmitExistingPin();
   void EnterAdminSettings();
+  void LoadShelf(store::Shelf shelf, const std::string& category);
+  void LoadQuarantined();
+  void FinishViewing(std::int64_t now, bool ended);
 
   store::Store& store_;
   AdminPin admin_pin_;
+  store::LessonLibrary library_;
   AppState state_;
   std::optional<std::string> pin_to_check_;
+  std::optional<PlaybackRequest> playback_request_;
+  std::uint64_t next_playback_id_ = 1;
+  std::vector<PlayerCommand> player_commands_;
+  std::int64_t last_progress_at_ = 0;  // `now` of the last PlaybackProgress
 };
 
 }  // namespace kiosk

@@ -53,6 +53,9 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (arg == "--idle-timeout") {
       if (!value(text) || std::atoi(text.c_str()) <= 0) return Bad("--idle-timeout needs seconds > 0");
       options.idle_timeout_s = std::atoi(text.c_str());
+    } else if (arg == "--audio") {
+      if (!value(text) || (text != "default" && text != "null")) return Bad("--audio takes default or null");
+      options.null_audio = text == "null";
     } else if (arg == "--continuous-redraw") {
       options.continuous_redraw = true;
     } else if (arg == "--windowed") {

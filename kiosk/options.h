@@ -17,6 +17,7 @@ struct Options {
   std::string screenshot_dir;  // --screenshot-dir; default <data-dir>/screenshots
   int idle_timeout_s = 120;    // --idle-timeout SECONDS: back home after no input
   std::string log_level = "info";
+  bool null_audio = false;     // --audio null: no sound device, real-time pace
   bool continuous_redraw = false;  // --continuous-redraw: a busy loop, for benchmarks only
   bool help = false;
 };

@@ -5,44 +5,11 @@
 
 #include <imgui.h>
 
+#include "kiosk/screen_parts.h"
 #include "kiosk/widgets.h"
 
 namespace kiosk {
 namespace {
-
-constexpr float kTopBarHeight = 132;  // px at 1080p
-constexpr float kMargin = 48;
-
-std::string MessageText(const Ui& ui, const Message& message) {
-  return message.key.empty() ? std::string() : Format(ui.T(message.key), message.values);
-}
-
-// A full-screen window that every screen draws into.
-void BeginScreen(const char* name) {
-  const ImGuiIO& io = ImGui::GetIO();
-  ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(io.DisplaySize);
-  ImGui::Begin(name, nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
-}
-
-void EndScreen() { ImGui::End(); }
-
-// The bar on top of every screen but home: a big Home button at the left,
-// always in the same place, and the title in the middle.
-void TopBar(Ui& ui, std::string_view title, std::vector<Action>& actions) {
-  const float bar = ui.px(kTopBarHeight);
-  ImDrawList* draw = ImGui::GetWindowDrawList();
-  const float width = ImGui::GetIO().DisplaySize.x;
-  draw->AddRectFilled(ImVec2(0, 0), ImVec2(width, bar), colors::kSurface);
-  ImGui::SetCursorPos(ImVec2(ui.px(24), ui.px(16)));
-  const Icon home = Icon::kHome;
-  if (BigButton(ui, "nav.home", ui.T("nav.home"), ImVec2(ui.px(300), bar - ui.px(32)), colors::kLessons, &home)) {
-    actions.push_back(GoHome{});
-  }
-  DrawCenteredText(draw, ui.fonts.title, ImVec2(width / 2, bar / 2), colors::kText, title);
-}
 
 ImU32 ServiceColor(Service service) {
   switch (service) {
@@ -240,6 +207,23 @@ void DrawAdminSettings(Ui& ui, UiState& state, const SettingsView& view, std::ve
   ImGui::NewLine();
   ImGui::PushFont(ui.fonts.body);
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kTextDim), "%s", view.atlas_summary.c_str());
+  ImGui::Dummy(ImVec2(1, ui.px(24)));
+  ImGui::TextUnformatted(ui.T("admin.quarantine.title").c_str());
+  if (view.quarantined.empty()) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kGood), "%s", ui.T("admin.quarantine.none").c_str());
+  }
+  for (const store::QuarantinedLesson& lesson : view.quarantined) {
+    const std::string row = Format(ui.T("admin.quarantine.row"),
+                                   {{"title", lesson.title.empty() ? lesson.lesson_id : lesson.title},
+                                    {"n", std::to_string(lesson.failures)},
+                                    {"error", lesson.last_error}});
+    const std::string id = "admin.restore." + lesson.lesson_id;
+    if (BigButton(ui, id.c_str(), ui.T("admin.quarantine.restore"), ImVec2(ui.px(260), ui.px(90)), colors::kCheck)) {
+      actions.push_back(RestoreLesson{lesson.lesson_id});
+    }
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kDanger), "%s", row.c_str());
+  }
   ImGui::PopFont();
   EndTouchScroll(ui, state.settings_scroll);
   if (edited) actions.push_back(EditDraft{draft});

@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <GL/gl.h>
 #include <sys/stat.h>
@@ -21,10 +22,14 @@
 #include "kiosk/app.h"
 #include "kiosk/fonts.h"
 #include "kiosk/glyph_set.h"
+#include "kiosk/playback.h"
 #include "kiosk/pointer_input.h"
 #include "kiosk/screens.h"
 #include "kiosk/script_runner.h"
+#include "kiosk/thumbnails.h"
 #include "kiosk/widgets.h"
+#include "store/catalog.h"
+#include "store/lessons.h"
 #include "store/store.h"
 
 namespace kiosk {
@@ -36,6 +41,7 @@ constexpr double kLongPressSeconds = 3.0;
 constexpr float kDragSlopPx = 24;            // at 1080p
 constexpr std::uint64_t kFrameIntervalMs = 16;  // while animating
 constexpr int kFramesAfterInput = 3;         // ImGui settles within a few frames
+constexpr std::uint64_t kPlaybackProgressMs = 250;  // position, time text, subtitles
 
 std::int64_t WallClockUnix() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -54,19 +60,33 @@ std::uint64_t MsUntilNextMinute() {
   return 60000 - static_cast<std::uint64_t>(ms % 60000) + 5;
 }
 
-// Titles and summaries of the lessons stored at this station, for the glyph set.
+// Titles, summaries and subtitle files of the lessons stored at this
+// station, for the glyph set.
 std::vector<std::string> LocalContentTexts(const std::string& data_dir) {
   std::vector<std::string> texts;
   auto bytes = base::ReadFile(data_dir + "/content/catalog.json");
   if (!bytes) return texts;
   auto catalog = nlohmann::json::parse(*bytes, nullptr, false);
   if (!catalog.is_object() || !catalog["lessons"].is_array()) return texts;
+  std::set<std::string> subtitle_files;
   for (const auto& lesson : catalog["lessons"]) {
     for (const char* field : {"title", "summary"}) {
       if (lesson.contains(field) && lesson[field].is_string()) texts.push_back(lesson[field]);
     }
+    if (lesson.contains("subtitles") && lesson["subtitles"].is_string()) subtitle_files.insert(lesson["subtitles"]);
+  }
+  for (const std::string& path : subtitle_files) {
+    if (!store::IsSafeRelativePath(path)) continue;
+    if (auto srt = base::ReadFile(data_dir + "/content/" + path)) texts.push_back(std::move(*srt));
   }
   return texts;
+}
+
+// Fills in the wall-clock time of intents that carry one.
+void Stamp(Action& action, std::int64_t now) {
+  std::visit([now](auto& intent) {
+    if constexpr (requires { intent.now; }) intent.now = now;
+  }, action);
 }
 
 class Station final : public ScriptHost {
@@ -106,6 +126,11 @@ class Station final : public ScriptHost {
   void Apply(const std::vector<Action>& actions);
   void StartPinCheck();
   void FinishPinCheck();
+  void ImportContent();
+  void OnContentChanged();
+  void ServicePlayback(std::uint64_t now_ms);
+  PlayerView MakePlayerView();
+  void Wake();
 
   Options options_;
   const Clock::time_point started_ = Clock::now();
@@ -118,6 +143,14 @@ class Station final : public ScriptHost {
   std::future<base::Result<PinCheck>> pin_check_;
   Uint32 wake_event_ = 0;  // SDL user event workers push to wake the loop
   std::optional<ScriptRunner> script_;
+  std::string content_dir_;
+  // Need the GL context: destroyed in ~Station before it goes.
+  std::unique_ptr<Playback> playback_;
+  std::unique_ptr<ThumbnailCache> thumbnails_;
+  std::uint64_t last_progress_ms_ = 0;
+  bool video_frame_new_ = false;
+  bool atlas_stale_ = false;  // shown_texts_ has characters the atlas lacks          // a frame to show: draw, but this is not "busy"
+  std::vector<std::string> shown_texts_;  // texts met on screen (embedded subtitles) for the atlas
 
   SDL_Window* window_ = nullptr;
   SDL_GLContext gl_ = nullptr;
@@ -143,6 +176,9 @@ class Station final : public ScriptHost {
 
 Station::~Station() {
   if (pin_check_.valid()) pin_check_.wait();
+  if (gl_) SDL_GL_MakeCurrent(window_, gl_);
+  playback_.reset();
+  thumbnails_.reset();
   if (imgui_ready_) {
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
@@ -182,6 +218,42 @@ void Station::OpenStore() {
   }
   store_ = std::move(*opened);
   app_ = std::make_unique<App>(*store_);
+  content_dir_ = options_.data_dir + "/content";
+  ImportContent();
+  app_->RecoverInterruptedPlaybacks(WallClockUnix());
+}
+
+// Installs content/catalog.json into the store. A catalog that cannot be
+// trusted changes nothing: the lessons installed before stay.
+void Station::ImportContent() {
+  store::LessonLibrary library(*store_);
+  auto imported = store::ImportCatalogFile(library, content_dir_);
+  if (!imported) {
+    if (imported.error().code == base::ErrorCode::kNotFound) {
+      base::LogInfo("library", "no content catalog at " + content_dir_ + " yet");
+    } else {
+      base::LogError("library", "content catalog not installed, the previous one stays: " + imported.error().message);
+    }
+    return;
+  }
+  base::LogInfo("library", "content catalog installed: " + std::to_string(*imported) + " lessons");
+}
+
+void Station::OnContentChanged() {
+  const size_t glyphs_before = atlas_.code_points().size();
+  ImportContent();
+  RebuildFonts();
+  base::LogInfo("station", "local content changed: " + std::to_string(atlas_.code_points().size() - glyphs_before) +
+                               " new characters in the font atlas");
+  if (thumbnails_) thumbnails_->Clear();
+  if (app_) Apply({CatalogChanged{}});
+  frames_pending_ = std::max(frames_pending_, 2);
+}
+
+void Station::Wake() {
+  SDL_Event event{};
+  event.type = wake_event_;
+  SDL_PushEvent(&event);
 }
 
 bool Station::InitVideo() {
@@ -243,6 +315,7 @@ std::vector<std::string> Station::TextsToCover() const {
   std::vector<std::string> texts = translations_->AllTexts();
   for (std::string& text : LocalContentTexts(options_.data_dir)) texts.push_back(std::move(text));
   texts.push_back(store_error_);
+  texts.insert(texts.end(), shown_texts_.begin(), shown_texts_.end());
   if (app_) {
     for (const StationSettings* s : {&app_->state().settings, &app_->state().draft}) {
       texts.insert(texts.end(), {s->station_name, s->village, s->county_server});
@@ -315,6 +388,15 @@ bool Station::Start() {
   UploadFonts();
   ui_.translations = &*translations_;
   ui_.registry = &registry_;
+  playback_ = std::make_unique<Playback>(options_.null_audio);
+  ThumbnailConfig thumbnails;
+  thumbnails.content_dir = content_dir_;
+  thumbnails.cache_dir = options_.data_dir + "/thumbnails";
+  thumbnails.wake = [this] { Wake(); };
+  if (auto made = base::MakeDirectories(thumbnails.cache_dir); !made) {
+    base::LogWarn("thumbnails", made.error().message);
+  }
+  thumbnails_ = std::make_unique<ThumbnailCache>(std::move(thumbnails));
   if (!options_.script_path.empty()) {
     auto text = base::ReadFile(options_.script_path);
     if (!text) {
@@ -370,7 +452,14 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
   if (ui_.animating) return static_cast<int>(std::max<std::int64_t>(0, last_frame_ms_ + kFrameIntervalMs - now_ms));
   if (frames_pending_ > 0 || pointer_.HasPending() || quit_) return 0;
   if (pin_check_.valid()) return 10;  // its wake-up event may precede the result by a moment
+  if (video_frame_new_) return 0;
   std::uint64_t wake = now_ms + MsUntilNextMinute();  // the clock on screen
+  if (playback_ && playback_->is_open()) {
+    const auto until_frame = std::chrono::duration_cast<std::chrono::milliseconds>(
+        playback_->NextWakeup() - player::Clock::now()).count();
+    wake = std::min<std::uint64_t>(wake, now_ms + std::clamp<std::int64_t>(until_frame, 0, kPlaybackProgressMs));
+  }
+  if (ui_.wake_at_s > 0) wake = std::min<std::uint64_t>(wake, static_cast<std::uint64_t>(ui_.wake_at_s * 1000) + 1);
   if (app_ && app_->state().screen != Screen::kHome) {
     wake = std::min<std::uint64_t>(wake, last_input_ms_ + options_.idle_timeout_s * 1000ull);
   }
@@ -381,6 +470,8 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
 void Station::CheckIdleTimeout(std::uint64_t now_ms) {
   if (!app_ || app_->state().screen == Screen::kHome) return;
   if (ui_.gesture.down) last_input_ms_ = now_ms;  // a finger held still is someone there
+  const AppState& state = app_->state();
+  if (state.screen == Screen::kPlayer && !state.controls.paused) last_input_ms_ = now_ms;  // someone is watching
   if (now_ms - last_input_ms_ < options_.idle_timeout_s * 1000ull) return;
   base::LogInfo("station", "no input for " + std::to_string(options_.idle_timeout_s) + " s: back home");
   Apply({IdleTimeout{}});
@@ -428,11 +519,20 @@ void Station::DrawScreen(std::vector<Action>& actions) {
     case Screen::kNotYetOpen:
       DrawNotYetOpen(ui_, {state.pending_service}, actions);
       break;
+    case Screen::kLibrary:
+      DrawLibrary(ui_, ui_state_, {&state.library, WallClockUnix(), thumbnails_.get()}, actions);
+      break;
+    case Screen::kLesson:
+      DrawLesson(ui_, {&*state.lesson, state.lesson_message, WallClockUnix(), thumbnails_.get()}, actions);
+      break;
+    case Screen::kPlayer:
+      DrawPlayer(ui_, ui_state_, MakePlayerView(), actions);
+      break;
     case Screen::kAdminPin:
       DrawAdminPin(ui_, {state.pin.mode, static_cast<int>(state.pin.digits.size()), state.pin.message}, actions);
       break;
     case Screen::kAdminSettings: {
-      SettingsView view{state.draft, translations_->Languages(), state.settings_message,
+      SettingsView view{state.draft, state.quarantined, translations_->Languages(), state.settings_message,
                         !(state.draft == state.settings), ""};
       view.atlas_summary = Format(ui_.T("admin.settings.atlas"),
                                   {{"n", std::to_string(atlas_stats_.glyphs)},
@@ -478,6 +578,9 @@ void Station::DrawFrame() {
   clock_text_ = ClockText();
   registry_.BeginFrame();
   ui_.animating = false;
+  ui_.wake_at_s = 0;
+  video_frame_new_ = false;
+  if (thumbnails_) thumbnails_->UploadReady();
   ui_.now_s = now_ms / 1000.0;
   ui_.delta_s = last_frame_ms_ ? std::min(0.1f, (now_ms - last_frame_ms_) / 1000.0f) : 1 / 60.0f;
   ImGui_ImplOpenGL3_NewFrame();
@@ -492,9 +595,11 @@ void Station::DrawFrame() {
   int fb_w = 0, fb_h = 0;
   SDL_GL_GetDrawableSize(window_, &fb_w, &fb_h);
   glViewport(0, 0, fb_w, fb_h);
-  const ImVec4 bg = ImGui::ColorConvertU32ToFloat4(colors::kBackground);
+  const bool playing = app_ && app_->state().screen == Screen::kPlayer;
+  const ImVec4 bg = playing ? ImVec4(0, 0, 0, 1) : ImGui::ColorConvertU32ToFloat4(colors::kBackground);
   glClearColor(bg.x, bg.y, bg.z, 1);
   glClear(GL_COLOR_BUFFER_BIT);
+  if (playing) playback_->DrawVideo(fb_w, fb_h);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   if (!screenshot_path_.empty()) CaptureScreenshot();
   SDL_GL_SwapWindow(window_);
@@ -508,11 +613,19 @@ void Station::DrawFrame() {
     base::LogInfo("station", "first interactive frame " + std::to_string(ms) + " ms after start");
   }
   Apply(actions);
+  if (atlas_stale_) {
+    atlas_stale_ = false;
+    RebuildFonts();
+    frames_pending_ = std::max(frames_pending_, 1);
+  }
 }
 
 void Station::Apply(const std::vector<Action>& actions) {
   if (actions.empty() || !app_) return;
-  for (const Action& action : actions) app_->Apply(action);
+  for (Action action : actions) {
+    Stamp(action, WallClockUnix());
+    app_->Apply(action);
+  }
   frames_pending_ = std::max(frames_pending_, 2);
   StartPinCheck();
   // Typed text or new settings may hold characters the atlas lacks.
@@ -544,6 +657,86 @@ void Station::FinishPinCheck() {
   Apply({PinChecked{pin_check_.get()}});
 }
 
+// Keeps the player in step with the app: opens what PlayLesson asked for,
+// passes on the villager's commands, reports progress, the end, or a failure,
+// and closes the file once the player screen is left.
+void Station::ServicePlayback(std::uint64_t now_ms) {
+  if (!app_ || !playback_) return;
+  if (auto request = app_->TakePlaybackRequest()) {
+    auto opened = playback_->Open(*request, content_dir_);
+    last_progress_ms_ = now_ms;
+    if (!opened) {
+      Apply({PlaybackFailed{opened.error(), WallClockUnix()}});
+      return;
+    }
+    ui_state_.player_controls_until_s = 0;
+    base::LogInfo("player", request->lesson.id + ": " + opened->container + " " + opened->video_codec + " " +
+                                std::to_string(opened->width) + "x" + std::to_string(opened->height) + " " +
+                                opened->audio_codec);
+  }
+  if (app_->state().screen != Screen::kPlayer) {
+    if (playback_->is_open()) playback_->Close();
+    return;
+  }
+  if (!playback_->is_open()) return;
+  for (const PlayerCommand& command : app_->TakePlayerCommands()) {
+    if (command.kind == PlayerCommand::Kind::kSeek) {
+      base::LogInfo("player", "seek to " + std::to_string(command.position_ms) + " ms");
+    }
+    playback_->Apply(command);
+  }
+  if (playback_->Tick()) video_frame_new_ = true;
+  const player::PlayerStatus status = playback_->Status();
+  if (status.state == player::State::kError) {
+    const base::Error error = status.error.value_or(base::MakeError(base::ErrorCode::kIo, "unknown player error"));
+    playback_->Close();
+    Apply({PlaybackFailed{error, WallClockUnix()}});
+    return;
+  }
+  if (status.state == player::State::kEnded) {
+    playback_->Close();
+    Apply({PlaybackEnded{WallClockUnix()}});
+    return;
+  }
+  if (now_ms - last_progress_ms_ >= kPlaybackProgressMs) {
+    const auto elapsed = static_cast<std::int64_t>(now_ms - last_progress_ms_);
+    last_progress_ms_ = now_ms;
+    const bool playing = status.state == player::State::kPlaying;
+    app_->Apply(PlaybackProgress{status.position_ms, status.duration_ms, playing, elapsed, WallClockUnix()});
+    video_frame_new_ = true;  // the time and subtitle on screen move on
+  }
+}
+
+PlayerView Station::MakePlayerView() {
+  const AppState& state = app_->state();
+  PlayerView view;
+  view.title = state.lesson ? state.lesson->lesson.title : "";
+  view.controls = state.controls;
+  if (playback_->is_open()) {
+    const player::PlayerStatus status = playback_->Status();
+    view.position_ms = status.position_ms;
+    view.duration_ms = status.duration_ms;
+    view.waiting = playback_->Waiting();
+    const player::MediaInfo& info = playback_->info();
+    view.has_video = info.has_video;
+    view.has_subtitles = info.subtitle_tracks > 0 || info.sidecar_subtitles;
+    view.subtitle = playback_->Subtitle();
+    view.cover_art_behind = !info.has_video && playback_->has_frame();
+  } else {
+    view.waiting = true;
+  }
+  if (!view.has_video && !view.cover_art_behind && state.lesson) {
+    thumbnails_->Lookup(state.lesson->lesson, &view.cover, &view.cover_size);
+  }
+  if (!view.subtitle.empty() && !atlas_.Covers(view.subtitle)) {
+    // An embedded subtitle track brought characters the atlas lacks: add
+    // them once this frame is done.
+    shown_texts_.push_back(view.subtitle);
+    atlas_stale_ = true;
+  }
+  return view;
+}
+
 int Station::Run() {
   if (!Start()) return 2;
   last_input_ms_ = SDL_GetTicks64();
@@ -564,16 +757,13 @@ int Station::Run() {
       break;
     }
     CheckIdleTimeout(now_ms);
-    if (ContentStamp() != atlas_content_stamp_) {
-      const size_t glyphs_before = atlas_.code_points().size();
-      RebuildFonts();
-      base::LogInfo("station", "local content changed: " +
-                                   std::to_string(atlas_.code_points().size() - glyphs_before) +
-                                   " new characters in the font atlas");
-      frames_pending_ = std::max(frames_pending_, 2);
-    }
+    if (ContentStamp() != atlas_content_stamp_) OnContentChanged();
+    ServicePlayback(now_ms);
+    if (thumbnails_ && thumbnails_->UploadReady()) frames_pending_ = std::max(frames_pending_, 1);
     const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockText() != clock_text_;
-    if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed || !screenshot_path_.empty()) {
+    const bool wake_due = ui_.wake_at_s > 0 && now_ms >= ui_.wake_at_s * 1000;
+    if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed ||
+        !screenshot_path_.empty() || video_frame_new_ || wake_due) {
       DrawFrame();
     }
   }

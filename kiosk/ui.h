@@ -3,6 +3,7 @@
 // the scripted driver taps. Only kiosk/ includes ImGui.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,12 @@ struct ScrollState {
 // Presentation state that outlives a frame but is not app state.
 struct UiState {
   ScrollState settings_scroll;
+  ScrollState library_scroll;
+  std::uint64_t library_generation = 0;  // the shelf the scroll position belongs to
+  // Player controls: shown until this time (ui.now_s); a scrub in progress.
+  double player_controls_until_s = 0;
+  bool scrubbing = false;
+  float scrub_fraction = 0;
 };
 
 struct Ui {
@@ -76,6 +83,7 @@ struct Ui {
   double now_s = 0;       // monotonic seconds
   float delta_s = 0;      // since the last frame
   bool animating = false; // a widget needs the next frame soon
+  double wake_at_s = 0;   // a screen wants a frame at this time (0: none)
 
   float px(float at_1080p) const { return at_1080p * scale; }
   const std::string& T(std::string_view key) const { return translations->Text(language, key); }

@@ -107,6 +107,56 @@ void DrawDisk(ImDrawList* d, ImVec2 c, float s, ImU32 color, ImU32 detail) {
                    s * 0.03f);
 }
 
+void DrawBackArrow(ImDrawList* d, ImVec2 c, float s, ImU32 color) {
+  d->AddTriangleFilled(ImVec2(c.x - s * 0.46f, c.y), ImVec2(c.x - s * 0.08f, c.y - s * 0.34f),
+                       ImVec2(c.x - s * 0.08f, c.y + s * 0.34f), color);
+  d->AddRectFilled(ImVec2(c.x - s * 0.1f, c.y - s * 0.12f), ImVec2(c.x + s * 0.44f, c.y + s * 0.12f), color);
+}
+
+void DrawPlay(ImDrawList* d, ImVec2 c, float s, ImU32 color) {
+  d->AddTriangleFilled(ImVec2(c.x - s * 0.30f, c.y - s * 0.40f), ImVec2(c.x - s * 0.30f, c.y + s * 0.40f),
+                       ImVec2(c.x + s * 0.42f, c.y), color);
+}
+
+void DrawPause(ImDrawList* d, ImVec2 c, float s, ImU32 color) {
+  d->AddRectFilled(ImVec2(c.x - s * 0.32f, c.y - s * 0.38f), ImVec2(c.x - s * 0.08f, c.y + s * 0.38f), color, s * 0.04f);
+  d->AddRectFilled(ImVec2(c.x + s * 0.08f, c.y - s * 0.38f), ImVec2(c.x + s * 0.32f, c.y + s * 0.38f), color, s * 0.04f);
+}
+
+// Two arrowheads: back (direction -1) or forward (+1), as on a tape player.
+void DrawSkip(ImDrawList* d, ImVec2 c, float s, ImU32 color, float direction) {
+  for (float offset : {-0.2f, 0.2f}) {
+    const float x = c.x + offset * s;
+    d->AddTriangleFilled(ImVec2(x - direction * s * 0.22f, c.y - s * 0.3f), ImVec2(x - direction * s * 0.22f, c.y + s * 0.3f),
+                         ImVec2(x + direction * s * 0.22f, c.y), color);
+  }
+}
+
+void DrawSpeaker(ImDrawList* d, ImVec2 c, float s, ImU32 color, bool louder) {
+  d->AddRectFilled(ImVec2(c.x - s * 0.42f, c.y - s * 0.14f), ImVec2(c.x - s * 0.24f, c.y + s * 0.14f), color);
+  d->AddTriangleFilled(ImVec2(c.x - s * 0.30f, c.y), ImVec2(c.x - s * 0.02f, c.y - s * 0.36f),
+                       ImVec2(c.x - s * 0.02f, c.y + s * 0.36f), color);
+  const float w = s * 0.08f;
+  d->AddRectFilled(ImVec2(c.x + s * 0.10f, c.y - w / 2), ImVec2(c.x + s * 0.44f, c.y + w / 2), color);
+  if (louder) d->AddRectFilled(ImVec2(c.x + s * 0.27f - w / 2, c.y - s * 0.17f), ImVec2(c.x + s * 0.27f + w / 2, c.y + s * 0.17f), color);
+}
+
+void DrawSubtitles(ImDrawList* d, ImVec2 c, float s, ImU32 color, ImU32 detail) {
+  d->AddRectFilled(ImVec2(c.x - s * 0.46f, c.y - s * 0.32f), ImVec2(c.x + s * 0.46f, c.y + s * 0.32f), color, s * 0.08f);
+  d->AddRectFilled(ImVec2(c.x - s * 0.32f, c.y + s * 0.02f), ImVec2(c.x + s * 0.12f, c.y + s * 0.12f), detail);
+  d->AddRectFilled(ImVec2(c.x + s * 0.18f, c.y + s * 0.02f), ImVec2(c.x + s * 0.32f, c.y + s * 0.12f), detail);
+  d->AddRectFilled(ImVec2(c.x - s * 0.32f, c.y - s * 0.16f), ImVec2(c.x - s * 0.10f, c.y - s * 0.06f), detail);
+  d->AddRectFilled(ImVec2(c.x - s * 0.04f, c.y - s * 0.16f), ImVec2(c.x + s * 0.32f, c.y - s * 0.06f), detail);
+}
+
+void DrawRestart(ImDrawList* d, ImVec2 c, float s, ImU32 color) {
+  d->PathArcTo(c, s * 0.32f, -2.4f, 3.0f, 32);
+  d->PathStroke(color, 0, s * 0.1f);
+  const ImVec2 tip(c.x + s * 0.32f * std::cos(-2.4f), c.y + s * 0.32f * std::sin(-2.4f));
+  d->AddTriangleFilled(ImVec2(tip.x - s * 0.2f, tip.y - s * 0.02f), ImVec2(tip.x + s * 0.12f, tip.y - s * 0.18f),
+                       ImVec2(tip.x + s * 0.1f, tip.y + s * 0.16f), color);
+}
+
 }  // namespace
 
 void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 color, ImU32 detail) {
@@ -119,6 +169,15 @@ void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 colo
     case Icon::kOk: DrawTick(draw, center, size, color); break;
     case Icon::kExit: DrawExitArrow(draw, center, size, color); break;
     case Icon::kSave: DrawDisk(draw, center, size, color, detail); break;
+    case Icon::kBack: DrawBackArrow(draw, center, size, color); break;
+    case Icon::kPlay: DrawPlay(draw, center, size, color); break;
+    case Icon::kPause: DrawPause(draw, center, size, color); break;
+    case Icon::kRewind: DrawSkip(draw, center, size, color, -1); break;
+    case Icon::kForward: DrawSkip(draw, center, size, color, 1); break;
+    case Icon::kVolumeDown: DrawSpeaker(draw, center, size, color, false); break;
+    case Icon::kVolumeUp: DrawSpeaker(draw, center, size, color, true); break;
+    case Icon::kSubtitles: DrawSubtitles(draw, center, size, color, detail); break;
+    case Icon::kRestart: DrawRestart(draw, center, size, color); break;
   }
 }
 
@@ -184,8 +243,68 @@ bool BigButton(Ui& ui, const char* id, std::string_view label, ImVec2 size, ImU3
   return tapped;
 }
 
+bool PictureTile(Ui& ui, const char* id, const PictureTileContent& c, ImVec2 size) {
+  bool held = false;
+  const bool tapped = Pressable(ui, id, c.title, size, &held);
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const float inset = held ? ui.px(6) : 0;
+  const ImVec2 a(min.x + inset, min.y + inset), b(max.x - inset, max.y - inset);
+  const float rounding = ui.px(16);
+  draw->AddRectFilled(a, b, held ? Darker(colors::kSurface, 0.7f) : colors::kSurface, rounding);
+
+  const float picture_h = (b.x - a.x) * 9 / 16;
+  const ImVec2 pa = a, pb(b.x, a.y + picture_h);
+  if (c.picture) {
+    draw->AddImageRounded(c.picture, pa, pb, ImVec2(0, 0), ImVec2(1, 1), held ? IM_COL32(180, 180, 180, 255) : IM_COL32_WHITE,
+                          rounding, ImDrawFlags_RoundCornersTop);
+  } else {
+    draw->AddRectFilled(pa, pb, c.color, rounding, ImDrawFlags_RoundCornersTop);
+    DrawIcon(draw, c.icon, ImVec2((pa.x + pb.x) / 2, (pa.y + pb.y) / 2), picture_h * 0.5f, colors::kText, c.color);
+  }
+  ImFont* body = ui.fonts.body;
+  const float pad = ui.px(10);
+  if (!c.badge.empty()) {
+    const ImVec2 text = body->CalcTextSizeA(body->FontSize, FLT_MAX, 0, c.badge.data(), c.badge.data() + c.badge.size());
+    const ImVec2 ba(pa.x + pad, pa.y + pad), bb(ba.x + text.x + 2 * pad, ba.y + text.y + pad);
+    draw->AddRectFilled(ba, bb, colors::kReport, ui.px(10));
+    draw->AddText(body, body->FontSize, ImVec2(ba.x + pad, ba.y + pad / 2), colors::kText, c.badge.data(),
+                  c.badge.data() + c.badge.size());
+  }
+  if (!c.corner_text.empty()) {
+    const char* begin = c.corner_text.data();
+    const char* end = begin + c.corner_text.size();
+    const ImVec2 text = body->CalcTextSizeA(body->FontSize, FLT_MAX, 0, begin, end);
+    const ImVec2 cb(pb.x - pad, pb.y - pad), ca(cb.x - text.x - 2 * pad, cb.y - text.y - pad / 2);
+    draw->AddRectFilled(ca, cb, IM_COL32(0, 0, 0, 190), ui.px(8));
+    draw->AddText(body, body->FontSize, ImVec2(ca.x + pad, ca.y + pad / 4), colors::kText, begin, end);
+  }
+  if (c.progress > 0) {
+    const float bar = ui.px(10);
+    draw->AddRectFilled(ImVec2(pa.x, pb.y - bar), pb, IM_COL32(0, 0, 0, 160));
+    draw->AddRectFilled(ImVec2(pa.x, pb.y - bar), ImVec2(pa.x + (pb.x - pa.x) * std::min(1.0f, c.progress), pb.y),
+                        colors::kReport);
+  }
+  // The title: up to two lines, clipped to the tile.
+  const ImVec2 ta(a.x + ui.px(14), pb.y + ui.px(8));
+  draw->PushClipRect(ta, ImVec2(b.x - ui.px(14), b.y - ui.px(4)), true);
+  draw->AddText(body, body->FontSize, ta, colors::kText, c.title.data(), c.title.data() + c.title.size(),
+                b.x - a.x - ui.px(28));
+  draw->PopClipRect();
+  return tapped;
+}
+
+void DrawPictureFit(ImDrawList* draw, ImTextureID texture, ImVec2 texture_size, ImVec2 min, ImVec2 max) {
+  if (!texture || texture_size.x <= 0 || texture_size.y <= 0) return;
+  const float scale = std::min((max.x - min.x) / texture_size.x, (max.y - min.y) / texture_size.y);
+  const ImVec2 size(texture_size.x * scale, texture_size.y * scale);
+  const ImVec2 a((min.x + max.x - size.x) / 2, (min.y + max.y - size.y) / 2);
+  draw->AddImage(texture, a, ImVec2(a.x + size.x, a.y + size.y));
+}
+
 void BeginTouchScroll(Ui& ui, const char* id, ImVec2 size, ScrollState& state) {
-  ImGui::BeginChild(id, size, false, ImGuiWindowFlags_NoScrollWithMouse);
+  // No ImGui scrollbar: the theme gives it no size, and EndTouchScroll draws a thin one.
+  ImGui::BeginChild(id, size, false, ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoScrollbar);
   const ImVec2 min = ImGui::GetWindowPos();
   const ImVec2 max(min.x + ImGui::GetWindowWidth(), min.y + ImGui::GetWindowHeight());
   const Gesture& g = ui.gesture;

@@ -26,7 +26,10 @@ inline constexpr ImU32 kGood = IM_COL32(0x9C, 0xE0, 0x9F, 0xFF);
 
 inline constexpr float kMinTarget = 64;  // px at 1080p
 
-enum class Icon { kWatch, kReport, kCheck, kHome, kBackspace, kOk, kExit, kSave };
+enum class Icon {
+  kWatch, kReport, kCheck, kHome, kBackspace, kOk, kExit, kSave,
+  kBack, kPlay, kPause, kRewind, kForward, kVolumeDown, kVolumeUp, kSubtitles, kRestart,
+};
 
 void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 color, ImU32 detail);
 
@@ -36,6 +39,22 @@ void DrawCenteredText(ImDrawList* draw, ImFont* font, ImVec2 center, ImU32 color
 
 // A big picture tile: icon above, label below. Returns true when tapped.
 bool Tile(Ui& ui, const char* id, std::string_view label, Icon icon, ImU32 color, ImVec2 size);
+
+// A lesson tile: a 16:9 picture (or a placeholder of `color` with `icon`)
+// with optional badge, corner text and progress bar, and a title below.
+struct PictureTileContent {
+  std::string_view title;
+  ImTextureID picture = 0;
+  ImU32 color = colors::kSurface;
+  Icon icon = Icon::kWatch;
+  std::string_view badge;        // top left, e.g. "new"; empty for none
+  std::string_view corner_text;  // bottom right on the picture, e.g. the duration
+  float progress = 0;            // 0..1: a bar under the picture; 0 for none
+};
+bool PictureTile(Ui& ui, const char* id, const PictureTileContent& content, ImVec2 size);
+
+// Draws a picture scaled to fit (aspect kept) and centred in [min, max].
+void DrawPictureFit(ImDrawList* draw, ImTextureID texture, ImVec2 texture_size, ImVec2 min, ImVec2 max);
 
 // A button with an optional icon left of its label. Returns true when tapped.
 bool BigButton(Ui& ui, const char* id, std::string_view label, ImVec2 size, ImU32 color,

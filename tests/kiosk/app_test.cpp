@@ -98,7 +98,11 @@ TEST_CASE("Every screen leads home, and idling does too", "[kiosk][app]") {
   auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());
   App app(**store);
-  for (Service service : {Service::kWatchLessons, Service::kReportProblem, Service::kCheckReport}) {
+  app.Apply(OpenService{Service::kWatchLessons});
+  CHECK(app.state().screen == Screen::kLibrary);
+  app.Apply(GoHome{});
+  CHECK(app.state().screen == Screen::kHome);
+  for (Service service : {Service::kReportProblem, Service::kCheckReport}) {
     app.Apply(OpenService{service});
     CHECK(app.state().screen == Screen::kNotYetOpen);
     CHECK(app.state().pending_service == service);

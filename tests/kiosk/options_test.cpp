@@ -10,10 +10,15 @@ TEST_CASE("Kiosk options parse, with defaults from the data directory", "[kiosk]
   CHECK(options->height == 1080);
   CHECK(options->screenshot_dir == "/tmp/s/screenshots");
   CHECK(options->script_path == "t.txt");
+  CHECK_FALSE(options->null_audio);
 
   auto plain = kiosk::ParseOptions({"--windowed", "--data-dir", "/x"});
   REQUIRE(plain.ok());
   CHECK(plain->width == 1280);
+
+  auto silent = kiosk::ParseOptions({"--audio", "null"});
+  REQUIRE(silent.ok());
+  CHECK(silent->null_audio);
 }
 
 TEST_CASE("Bad kiosk options are refused with a reason", "[kiosk][options]") {
@@ -21,4 +26,5 @@ TEST_CASE("Bad kiosk options are refused with a reason", "[kiosk][options]") {
   CHECK_FALSE(kiosk::ParseOptions({"--data-dir"}).ok());
   CHECK_FALSE(kiosk::ParseOptions({"--idle-timeout", "-5"}).ok());
   CHECK_FALSE(kiosk::ParseOptions({"--frobnicate"}).ok());
+  CHECK_FALSE(kiosk::ParseOptions({"--audio", "loud"}).ok());
 }

@@ -20,10 +20,18 @@ if [ "$status" -ne 0 ]; then
   tail -20 "$DATA/logs/station.log" >&2 || true
   exit 1
 fi
-# EXPECT_LOG: an extended regular expression the station's log must match.
-if [ -n "${EXPECT_LOG:-}" ] && ! grep -Eq "$EXPECT_LOG" "$DATA/logs/station.log"; then
-  echo "the log never matched: $EXPECT_LOG" >&2
-  exit 1
+# EXPECT_LOG: extended regular expressions, separated by " && ", each of
+# which the station's log must match.
+if [ -n "${EXPECT_LOG:-}" ]; then
+  rest=$EXPECT_LOG
+  while [ -n "$rest" ]; do
+    pattern=${rest%% && *}
+    [ "$pattern" = "$rest" ] && rest="" || rest=${rest#* && }
+    if ! grep -Eq -- "$pattern" "$DATA/logs/station.log"; then
+      echo "the log never matched: $pattern" >&2
+      exit 1
+    fi
+  done
 fi
 # A setup that recorded checksums in $work/before.sha wants the files unchanged.
 if [ -f "$work/before.sha" ]; then
