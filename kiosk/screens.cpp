@@ -222,7 +222,9 @@ void DrawAdminSettings(Ui& ui, UiState& state, const SettingsView& view, std::ve
       actions.push_back(RestoreLesson{lesson.lesson_id});
     }
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0);
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kDanger), "%s", row.c_str());
+    ImGui::PopTextWrapPos();
   }
   ImGui::PopFont();
   EndTouchScroll(ui, state.settings_scroll);

@@ -15,7 +15,7 @@ const std::map<std::string_view, Kind>& Verbs() {
       {"click", Kind::kClick},       {"long-press", Kind::kLongPress},
       {"drag", Kind::kDrag},         {"type", Kind::kType},
       {"key", Kind::kKey},           {"wait", Kind::kWait},
-      {"wait-for", Kind::kWaitFor},  {"expect", Kind::kExpect},
+      {"wait-for", Kind::kWaitFor},  {"expect", Kind::kExpect}, {"expect-absent", Kind::kExpectAbsent},
       {"expect-screen", Kind::kExpectScreen},
       {"screenshot", Kind::kScreenshot}, {"quit", Kind::kQuit},
   };
@@ -92,6 +92,7 @@ base::Result<ScriptStep> ParseStep(const std::vector<std::string>& tokens, int l
     case Kind::kTap:
     case Kind::kClick:
     case Kind::kExpect:
+    case Kind::kExpectAbsent:
       if (argc == 0 || ReadTarget(tokens, 1, step.target) != argc) return fail(tokens[0] + " takes a widget or x y");
       break;
     case Kind::kLongPress:

@@ -14,6 +14,7 @@
 //   wait 500                    milliseconds
 //   wait-for admin.settings 5000  until the widget is on screen
 //   expect home.watch           fail unless the widget is on screen now
+//   expect-absent lesson.x      fail if the widget is on screen now
 //   expect-screen home          fail unless this screen is showing
 //   screenshot home.png         written into --screenshot-dir
 //   quit
@@ -36,7 +37,7 @@ struct ScriptTarget {
 struct ScriptStep {
   enum class Kind {
     kTap, kClick, kLongPress, kDrag, kType, kKey, kWait, kWaitFor,
-    kExpect, kExpectScreen, kScreenshot, kQuit,
+    kExpect, kExpectAbsent, kExpectScreen, kScreenshot, kQuit,
   };
   Kind kind;
   int line = 0;

@@ -172,6 +172,9 @@ bool ScriptRunner::StepComplete(ScriptHost& host, const ScriptStep& step, std::u
         Fail(step, "is not on screen (shown: " + ShownWidgets(host.Widgets()) + ")");
       }
       return true;
+    case Kind::kExpectAbsent:
+      if (host.Widgets().Find(step.target.name)) Fail(step, "is on screen");
+      return true;
     case Kind::kExpectScreen:
       if (host.ScreenName() != step.text) Fail(step, "the screen is " + std::string(host.ScreenName()));
       return true;

@@ -28,6 +28,7 @@
 #include "kiosk/script_runner.h"
 #include "kiosk/thumbnails.h"
 #include "kiosk/widgets.h"
+#include "media/thumbnail.h"
 #include "store/catalog.h"
 #include "store/lessons.h"
 #include "store/store.h"
@@ -393,6 +394,11 @@ bool Station::Start() {
   thumbnails.content_dir = content_dir_;
   thumbnails.cache_dir = options_.data_dir + "/thumbnails";
   thumbnails.wake = [this] { Wake(); };
+  thumbnails.make_thumbnail = [](const std::string& media_path) -> base::Result<std::string> {
+    auto made = media::MakeThumbnailFromFile(media_path);
+    if (!made) return made.error();
+    return std::move(made->jpeg);
+  };
   if (auto made = base::MakeDirectories(thumbnails.cache_dir); !made) {
     base::LogWarn("thumbnails", made.error().message);
   }

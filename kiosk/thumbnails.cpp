@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "base/files.h"
@@ -178,8 +179,12 @@ ThumbnailCache::Decoded ThumbnailCache::Load(const Request& request) const {
     const std::string cached = config_.cache_dir + "/" + name;
     if (!name.empty()) bytes = base::ReadFile(cached);
     if (!bytes && !name.empty() && config_.make_thumbnail) {
+      const auto started = std::chrono::steady_clock::now();
       bytes = config_.make_thumbnail(media);
       if (bytes) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        base::LogInfo("thumbnails", "made a thumbnail for " + lesson.id + " from " + lesson.media_path + " in " +
+                                        std::to_string(ms.count()) + " ms");
         if (auto kept = base::WriteFileDurably(cached, *bytes); !kept) {
           base::LogWarn("thumbnails", "cannot keep " + cached + ": " + kept.error().message);
         }

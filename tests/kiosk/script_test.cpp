@@ -16,9 +16,10 @@ TEST_CASE("A script parses into steps with targets, numbers and quoted text", "[
       "wait 250   # settle\n"
       "wait-for admin.save\n"
       "screenshot home.png\n"
-      "quit\n");
+      "quit\n"
+      "expect-absent lesson.broken\n");
   REQUIRE(steps.ok());
-  REQUIRE(steps->size() == 10);
+  REQUIRE(steps->size() == 11);
   const auto& s = *steps;
   CHECK(s[0].kind == Kind::kTap);
   CHECK(s[0].target.name == "home.watch");
@@ -34,6 +35,8 @@ TEST_CASE("A script parses into steps with targets, numbers and quoted text", "[
   CHECK(s[7].duration_ms == 5000);  // the default wait-for timeout
   CHECK(s[8].text == "home.png");
   CHECK(s[9].kind == Kind::kQuit);
+  CHECK(s[10].kind == Kind::kExpectAbsent);
+  CHECK(s[10].target.name == "lesson.broken");
   CHECK(s[0].line == 2);
 }
 

@@ -7,62 +7,33 @@
 
 #include "kiosk/pointer_input.h"
 #include "kiosk/widgets.h"
+#include "tests/kiosk/screen_harness.h"
 
 namespace {
 
 constexpr float kWidth = 1280, kHeight = 720;
 
+// A list of 30 rows in a touch scroll, on the shared window-less harness.
 class Harness {
  public:
-  Harness() {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(kWidth, kHeight);
-    ImFont* font = io.Fonts->AddFontDefault();
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    ui.fonts = {font, font, font};
-    ui.registry = &registry;
-  }
-  ~Harness() { ImGui::DestroyContext(); }
+  void Finger(Uint32 type, float x, float y) { screen.Finger(type, x, y); }
 
-  void Finger(Uint32 type, float x, float y) {
-    SDL_Event event{};
-    event.type = type;
-    event.tfinger.fingerId = 7;
-    event.tfinger.x = x / kWidth;
-    event.tfinger.y = y / kHeight;
-    event.tfinger.timestamp = static_cast<Uint32>(now_s * 1000);
-    input.Handle(event, ImVec2(kWidth, kHeight));
-  }
-
-  // One frame of a list of 30 rows; returns the row tapped, or -1.
+  // One frame of the list; returns the row tapped, or -1.
   int Frame() {
-    now_s += 1 / 60.0;
-    ImGuiIO& io = ImGui::GetIO();
-    io.DeltaTime = 1 / 60.0f;
-    ui.now_s = now_s;
-    ui.delta_s = io.DeltaTime;
-    ui.animating = false;
-    registry.BeginFrame();
-    input.BeginFrame(io, ui.gesture, now_s, 24);
-    ImGui::NewFrame();
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(io.DisplaySize);
-    ImGui::Begin("screen", nullptr, ImGuiWindowFlags_NoDecoration);
-    ImGui::SetCursorPos(ImVec2(100, 100));
     int tapped = -1;
-    kiosk::BeginTouchScroll(ui, "list", ImVec2(600, 400), scroll);
-    for (int row = 0; row < 30; ++row) {
-      const std::string id = "row" + std::to_string(row);
-      if (kiosk::BigButton(ui, id.c_str(), id, ImVec2(500, 100), kiosk::colors::kKey)) tapped = row;
-    }
-    kiosk::EndTouchScroll(ui, scroll);
-    ImGui::End();
-    ImGui::Render();
-    registry.EndFrame();
+    screen.Frame([&] {
+      ImGui::SetNextWindowPos(ImVec2(0, 0));
+      ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+      ImGui::Begin("screen", nullptr, ImGuiWindowFlags_NoDecoration);
+      ImGui::SetCursorPos(ImVec2(100, 100));
+      kiosk::BeginTouchScroll(ui, "list", ImVec2(600, 400), scroll);
+      for (int row = 0; row < 30; ++row) {
+        const std::string id = "row" + std::to_string(row);
+        if (kiosk::BigButton(ui, id.c_str(), id, ImVec2(500, 100), kiosk::colors::kKey)) tapped = row;
+      }
+      kiosk::EndTouchScroll(ui, scroll);
+      ImGui::End();
+    });
     return tapped;
   }
 
@@ -72,11 +43,10 @@ class Harness {
     return tapped;
   }
 
-  kiosk::Ui ui;
-  kiosk::WidgetRegistry registry;
-  kiosk::PointerInput input;
+  test::ScreenHarness screen{kWidth, kHeight};
+  kiosk::Ui& ui = screen.ui;
+  kiosk::PointerInput& input = screen.input;
   kiosk::ScrollState scroll;
-  double now_s = 100;
 };
 
 }  // namespace
