@@ -302,17 +302,6 @@ void DrawPlayer(Ui& ui, UiState& state, const PlayerView& view, std::vector<Acti
   BeginScreen("player", ImGuiWindowFlags_NoBackground);
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
-  if (!view.has_video) {  // audio-only: the lesson's picture and title
-    const ImVec2 pa(display.x * 0.25f, display.y * 0.12f), pb(display.x * 0.75f, display.y * 0.62f);
-    if (view.cover_art_behind) {
-      // drawn by the station under this window
-    } else if (view.cover) {
-      DrawPictureFit(draw, view.cover, view.cover_size, pa, pb);
-    } else DrawIcon(draw, Icon::kWatch, ImVec2(display.x / 2, (pa.y + pb.y) / 2), pb.y - pa.y, colors::kSurface, colors::kBackground);
-    DrawCenteredText(draw, ui.fonts.title, ImVec2(display.x / 2, display.y * 0.68f), colors::kText, view.title,
-                     display.x - ui.px(200));
-  }
-
   // A tap anywhere outside the controls shows or hides them. The tap target
   // is drawn first so that the buttons on top take their own taps.
   ImGui::SetCursorPos(ImVec2(0, 0));
@@ -323,6 +312,20 @@ void DrawPlayer(Ui& ui, UiState& state, const PlayerView& view, std::vector<Acti
     state.player_controls_until_s = shown ? 0 : ui.now_s + kControlsShownSeconds;
   }
   ImGui::SetItemAllowOverlap();
+
+  if (!view.has_video) {  // audio-only: the lesson's picture and title
+    const ImVec2 pa(display.x * 0.25f, display.y * 0.12f), pb(display.x * 0.75f, display.y * 0.62f);
+    if (view.cover_art_behind) {
+      // drawn by the station under this window
+    } else if (view.cover) {
+      DrawPictureFit(draw, view.cover, view.cover_size, pa, pb);
+    } else DrawIcon(draw, Icon::kWatch, ImVec2(display.x / 2, (pa.y + pb.y) / 2), pb.y - pa.y, colors::kSurface, colors::kBackground);
+    // The title, unless the controls' bar shows it (and the subtitle sits here).
+    if (!shown) {
+      DrawCenteredText(draw, ui.fonts.title, ImVec2(display.x / 2, display.y * 0.68f), colors::kText, view.title,
+                       display.x - ui.px(200));
+    }
+  }
 
   const float bottom_h = ui.px(300);
   if (shown) {

@@ -56,6 +56,8 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (arg == "--audio") {
       if (!value(text) || (text != "default" && text != "null")) return Bad("--audio takes default or null");
       options.null_audio = text == "null";
+    } else if (arg == "--frame-stats") {
+      options.frame_stats = true;
     } else if (arg == "--continuous-redraw") {
       options.continuous_redraw = true;
     } else if (arg == "--windowed") {

@@ -18,7 +18,8 @@ struct Options {
   int idle_timeout_s = 120;    // --idle-timeout SECONDS: back home after no input
   std::string log_level = "info";
   bool null_audio = false;     // --audio null: no sound device, real-time pace
-  bool continuous_redraw = false;  // --continuous-redraw: a busy loop, for benchmarks only
+  bool continuous_redraw = false;
+  bool frame_stats = false;    // --frame-stats: log frame draw times at exit (benchmarks)  // --continuous-redraw: a busy loop, for benchmarks only
   bool help = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <future>
 #include <memory>
@@ -149,8 +150,10 @@ class Station final : public ScriptHost {
   std::unique_ptr<Playback> playback_;
   std::unique_ptr<ThumbnailCache> thumbnails_;
   std::uint64_t last_progress_ms_ = 0;
+  std::string playing_lesson_id_;
   bool video_frame_new_ = false;
-  bool atlas_stale_ = false;  // shown_texts_ has characters the atlas lacks          // a frame to show: draw, but this is not "busy"
+  bool atlas_stale_ = false;
+  std::vector<double> frame_ms_;  // --frame-stats: CPU-side time of each frame drawn  // shown_texts_ has characters the atlas lacks          // a frame to show: draw, but this is not "busy"
   std::vector<std::string> shown_texts_;  // texts met on screen (embedded subtitles) for the atlas
 
   SDL_Window* window_ = nullptr;
@@ -576,6 +579,7 @@ void Station::CaptureScreenshot() {
 }
 
 void Station::DrawFrame() {
+  const auto frame_started = Clock::now();
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
   if (ScaleFor(w, h) != fonts_scale_) RebuildFonts();
@@ -610,6 +614,9 @@ void Station::DrawFrame() {
   if (!screenshot_path_.empty()) CaptureScreenshot();
   SDL_GL_SwapWindow(window_);
   registry_.EndFrame();
+  if (options_.frame_stats) {
+    frame_ms_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - frame_started).count());
+  }
 
   last_frame_ms_ = now_ms;
   if (frames_pending_ > 0) --frames_pending_;
@@ -669,16 +676,22 @@ void Station::FinishPinCheck() {
 void Station::ServicePlayback(std::uint64_t now_ms) {
   if (!app_ || !playback_) return;
   if (auto request = app_->TakePlaybackRequest()) {
-    auto opened = playback_->Open(*request, content_dir_);
+    playback_->Open(*request, content_dir_);
     last_progress_ms_ = now_ms;
-    if (!opened) {
-      Apply({PlaybackFailed{opened.error(), WallClockUnix()}});
+    ui_state_.player_controls_until_s = 0;
+    playing_lesson_id_ = request->lesson.id;
+  }
+  if (auto opened = playback_->TakeOpenResult()) {
+    if (!*opened) {
+      const base::Error error = opened->error();
+      playback_->Close();
+      Apply({PlaybackFailed{error, WallClockUnix()}});
       return;
     }
-    ui_state_.player_controls_until_s = 0;
-    base::LogInfo("player", request->lesson.id + ": " + opened->container + " " + opened->video_codec + " " +
-                                std::to_string(opened->width) + "x" + std::to_string(opened->height) + " " +
-                                opened->audio_codec);
+    base::LogInfo("player", playing_lesson_id_ + ": " + (*opened)->container + " " + (*opened)->video_codec + " " +
+                                std::to_string((*opened)->width) + "x" + std::to_string((*opened)->height) + " " +
+                                (*opened)->audio_codec);
+    frames_pending_ = std::max(frames_pending_, 1);
   }
   if (app_->state().screen != Screen::kPlayer) {
     if (playback_->is_open()) playback_->Close();
@@ -704,7 +717,8 @@ void Station::ServicePlayback(std::uint64_t now_ms) {
     Apply({PlaybackEnded{WallClockUnix()}});
     return;
   }
-  if (now_ms - last_progress_ms_ >= kPlaybackProgressMs) {
+  // Not while opening or seeking: the position then is not where the villager is.
+  if (now_ms - last_progress_ms_ >= kPlaybackProgressMs && !playback_->Waiting()) {
     const auto elapsed = static_cast<std::int64_t>(now_ms - last_progress_ms_);
     last_progress_ms_ = now_ms;
     const bool playing = status.state == player::State::kPlaying;
@@ -775,6 +789,14 @@ int Station::Run() {
   }
   if (script_ && !script_->failed() && !script_->finished()) {
     base::LogWarn("script", "quit before the script finished");
+  }
+  if (options_.frame_stats && !frame_ms_.empty()) {
+    std::sort(frame_ms_.begin(), frame_ms_.end());
+    auto at = [&](double q) { return frame_ms_[static_cast<size_t>(q * (frame_ms_.size() - 1))]; };
+    char line[160];
+    std::snprintf(line, sizeof line, "frame times: %zu frames, median %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms",
+                  frame_ms_.size(), at(0.5), at(0.95), at(0.99), frame_ms_.back());
+    base::LogInfo("station", line);
   }
   return exit_code_;
 }

@@ -13,6 +13,13 @@ const WidgetInfo* WidgetRegistry::Find(std::string_view name) const {
   for (const WidgetInfo& w : shown_) {
     if (w.label == name) return &w;
   }
+  // "lesson.*": the first widget on screen whose id starts with "lesson.".
+  if (!name.empty() && name.back() == '*') {
+    const std::string_view prefix = name.substr(0, name.size() - 1);
+    for (const WidgetInfo& w : shown_) {
+      if (w.id.compare(0, prefix.size(), prefix) == 0) return &w;
+    }
+  }
   return nullptr;
 }
 

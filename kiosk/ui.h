@@ -27,7 +27,8 @@ class WidgetRegistry {
   void BeginFrame() { building_.clear(); }
   void EndFrame() { shown_.swap(building_); }
   void Add(std::string id, std::string label, ImVec2 min, ImVec2 max);
-  // By id first, then by exact label; null when not on screen.
+  // By id first, then by exact label, then "prefix*" for the first id
+  // starting with prefix; null when not on screen.
   const WidgetInfo* Find(std::string_view name) const;
   const std::vector<WidgetInfo>& shown() const { return shown_; }
 

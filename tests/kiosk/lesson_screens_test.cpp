@@ -79,6 +79,11 @@ TEST_CASE("The library draws only the tiles on screen, however long the shelf", 
     REQUIRE_FALSE(later.empty());
     CHECK(later.front() > 40);
     CHECK(later.size() <= 16);
+    // The scripted driver's "lesson.*" finds a tile on screen.
+    const WidgetInfo* any = h.registry.Find("lesson.*");
+    REQUIRE(any != nullptr);
+    CHECK(any->id == "lesson.l" + std::to_string(later.front()));
+    CHECK(h.registry.Find("nothing.*") == nullptr);
   }
   SECTION("a new shelf starts at its top") {
     state.library_scroll.offset = 5000;
