@@ -433,7 +433,10 @@ PlayerStatus Player::Status() const {
   status.av_drift_ms = p.av_drift_us / 1000;
   status.counters.frames_decoded = p.frames_decoded.load();
   status.counters.frames_shown = p.frames_shown;
-  status.counters.frames_dropped = p.frames_dropped + p.frames_dropped_early.load();
+  status.counters.frames_dropped_undecoded = p.frames_dropped_undecoded.load();
+  status.counters.frames_dropped =
+      p.frames_dropped + p.frames_dropped_early.load() + status.counters.frames_dropped_undecoded;
+  status.hw_decoder = p.hw_state.active.load() ? p.info.hw_decoder : "";
   status.counters.frames_skipped = p.frames_skipped.load();
   status.counters.decode_errors = p.decode_errors.load();
   if (p.sink && p.audio_output) status.counters.audio_underruns = p.sink->Underruns();

@@ -65,11 +65,16 @@ enum class State { kOpening, kPlaying, kPaused, kSeeking, kEnded, kError };
 const char* ToString(State state);
 
 struct Counters {
-  // At the end of a run without seeks: decoded == shown + dropped.
+  // At the end of a run without seeks:
+  //   decoded + dropped_undecoded == shown + dropped.
   std::int64_t frames_decoded = 0;  // video frames out of the decoder
   std::int64_t frames_shown = 0;    // returned by Tick()
-  std::int64_t frames_dropped = 0;  // late: a later frame was due (Tick), or already
-                                    // a frame late when decoded (video thread)
+  std::int64_t frames_dropped = 0;  // late: a later frame was due (Tick), already
+                                    // a frame late when decoded (video thread), or
+                                    // never decoded (frames_dropped_undecoded)
+  // Part of frames_dropped: late non-reference frames the decoder was told to
+  // skip (skip_frame) while the video thread was behind the clock.
+  std::int64_t frames_dropped_undecoded = 0;
   std::int64_t frames_skipped = 0;  // before an exact seek target, never meant to show
   std::int64_t decode_errors = 0;   // rejected or corrupt packets, concealed frames
   std::int64_t audio_underruns = 0; // times the audio sink ran dry while playing
@@ -85,6 +90,10 @@ struct PlayerStatus {
   // Clock minus pts of the last shown frame (positive: video late).
   std::int64_t av_drift_ms = 0;
   Counters counters;
+  // The hardware decoder in use ("vaapi"), or "" for software decoding. May
+  // differ from MediaInfo::hw_decoder when the hardware refused the stream
+  // after Open() and decoding fell back to software.
+  std::string hw_decoder;
   // Set only in State::kError.
   std::optional<base::Error> error;
 };
@@ -96,6 +105,9 @@ struct MediaInfo {
   bool has_audio = false;
   bool has_cover_art = false; // an attached picture (MP3/M4A artwork): see Player::CoverArt()
   std::string video_codec;    // e.g. "h264"
+  // Hardware decoding set up at Open(): "vaapi", or "" for software (no
+  // device, the device lacks the codec, or OpenOptions::hw_decode is false).
+  std::string hw_decoder;
   std::string audio_codec;    // e.g. "aac"
   int width = 0;
   int height = 0;
@@ -125,6 +137,12 @@ struct OpenOptions {
   std::int64_t max_queue_bytes = 8 << 20;
   std::int64_t max_queue_duration_ms = 3000;
   int frame_queue_frames = 4;
+  // Decode video on the GPU through libavcodec's VAAPI hwaccel when the box
+  // has a device that handles the codec; otherwise, or if it fails, decode
+  // in software. Frames are copied back to memory as nv12.
+  bool hw_decode = true;
+  // VAAPI device (DRM render node); empty: libva's default.
+  std::string hw_device;
 };
 
 class Player {

@@ -29,6 +29,7 @@ extern "C" {
 #include "base/log.h"
 #include "player/audio_sink.h"
 #include "player/ff_util.h"
+#include "player/hw_decode.h"
 #include "player/playback_clock.h"
 #include "player/player.h"
 #include "player/queues.h"
@@ -74,6 +75,8 @@ struct Player::Impl {
   std::unique_ptr<FrameQueue> frames;
   std::atomic<std::int64_t> frames_decoded{0}, frames_skipped{0}, decode_errors{0};
   std::atomic<std::int64_t> frames_dropped_early{0};  // by the decoder, already late
+  std::atomic<std::int64_t> frames_dropped_undecoded{0};  // skipped by the decoder, late
+  HwDecodeState hw_state;  // written by the decoder's get_format, read by Status()
   std::atomic<std::int64_t> late_clock_us{kNoPts};     // UI's clock at its last tick while playing
   std::atomic<bool> deinterlacing{false};
   std::atomic<std::uint64_t> video_finished_serial{kNoSerial};  // decoder drained at EOS
@@ -188,7 +191,8 @@ struct Player::Impl {
 
   // ---- Open (caller's thread, before the workers start): player_open.cpp ----
   base::Status Probe();
-  base::Status OpenDecoder(int index, ff::CodecContextPtr* out);
+  // hardware: try VAAPI first (video only; falls back to software).
+  base::Status OpenDecoder(int index, ff::CodecContextPtr* out, bool hardware = false);
   void LoadSidecarSubtitles();
   void OpenAudioOutput();
   void DecodeCoverArt(int index);

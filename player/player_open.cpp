@@ -12,6 +12,7 @@ extern "C" {
 #include <sstream>
 
 #include "player/filters.h"
+#include "player/hw_decode.h"
 
 namespace player {
 namespace {
@@ -91,7 +92,7 @@ base::Status Player::Impl::Probe() {
   }
 
   if (video_index >= 0) {
-    auto opened = OpenDecoder(video_index, &video_codec);
+    auto opened = OpenDecoder(video_index, &video_codec, options.hw_decode);
     if (!opened) return opened.error();
     AVStream* st = format->streams[video_index];
     info.has_video = true;
@@ -133,7 +134,7 @@ base::Status Player::Impl::Probe() {
   return base::Ok();
 }
 
-base::Status Player::Impl::OpenDecoder(int index, ff::CodecContextPtr* out) {
+base::Status Player::Impl::OpenDecoder(int index, ff::CodecContextPtr* out, bool hardware) {
   AVStream* st = format->streams[index];
   const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
   if (!codec) {
@@ -145,10 +146,18 @@ base::Status Player::Impl::OpenDecoder(int index, ff::CodecContextPtr* out) {
   if (err < 0) return base::MakeError(base::ErrorCode::kInvalidInput, ff::ErrorString(err));
   ctx->pkt_timebase = st->time_base;
   if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
-    // Two cores: one decoder thread per core. (A hardware decoder, e.g.
-    // VAAPI via ctx->hw_device_ctx, would be chosen here.)
+    // Two cores: one decoder thread per core (frame threads; slices for
+    // codecs without frame threading). Also what a hwaccel falls back to.
     ctx->thread_count = 2;
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (hardware) {
+      auto attached = AttachHardwareDecoder(ctx.get(), codec, options.hw_device, &hw_state);
+      if (attached) {
+        info.hw_decoder = *attached;
+      } else {
+        base::LogInfo(kLog, "software decoding: " + attached.error().message);
+      }
+    }
   }
   err = avcodec_open2(ctx.get(), codec, nullptr);
   if (err < 0) {

@@ -1,8 +1,22 @@
 // The video thread: decode, deinterlace/convert when needed, drop frames
 // before an exact seek target or already late, queue the rest for Tick().
+//
+// Frames that will not be shown are dropped as early as possible:
+//   - before sending a packet whose frame lies before an exact seek target,
+//     or is already a frame late on the UI's clock, the decoder is told to
+//     skip it if nothing refers to it (skip_frame = AVDISCARD_NONREF); such a
+//     frame costs no decoding at all. Reference frames must still be decoded.
+//   - a decoded frame before the seek target or already late is discarded
+//     here, before it takes a queue slot or is uploaded.
+// A skipped packet yields no frame, so the skip is only known once a later
+// frame comes out (frames leave the decoder in pts order): `undecoded` keeps
+// the pts of packets sent with the skip flag until then, to count them.
 #include "player/player_impl.h"
 
+#include <map>
+
 #include "player/filters.h"
+#include "player/hw_decode.h"
 
 namespace player {
 
@@ -11,6 +25,7 @@ void Player::Impl::VideoLoop() {
   AVCodecContext* ctx = video_codec.get();
   ff::FramePtr frame = ff::MakeFrame();
   ff::FramePtr filtered = ff::MakeFrame();
+  ff::FramePtr downloaded = ff::MakeFrame();
   FilterGraph filter;
   VideoFilterKey filter_key;
   std::uint64_t decoder_serial = kNoSerial;
@@ -19,6 +34,18 @@ void Player::Impl::VideoLoop() {
   bool deinterlace = false;
   int early_drops = 0;
   bool first_after_seek = false;  // next frame is the first of a new serial
+  // pts (us) of packets sent with skip_frame set -> true if skipped for
+  // being late, false if for being before the seek target.
+  std::map<std::int64_t, bool> undecoded;
+
+  // Frames that will never come out of the decoder: count them.
+  auto count_undecoded = [&](std::map<std::int64_t, bool>::iterator end) {
+    for (auto it = undecoded.begin(); it != end; ++it) {
+      if (it->second) frames_dropped_undecoded.fetch_add(1);
+      else frames_skipped.fetch_add(1);
+    }
+    undecoded.erase(undecoded.begin(), end);
+  };
 
   // Emits one finished picture into the frame queue, honouring exact seeks.
   auto emit = [&](AVFrame* f, AVRational tb, bool was_filtered) {
@@ -60,6 +87,22 @@ void Player::Impl::VideoLoop() {
     // Concealed damage still yields a picture; count it, show it.
     if (f->decode_error_flags != 0 || (f->flags & AV_FRAME_FLAG_CORRUPT)) decode_errors.fetch_add(1);
     if (f->best_effort_timestamp != kNoPts) f->pts = f->best_effort_timestamp;
+    if (!undecoded.empty() && f->pts != kNoPts) {
+      std::int64_t pts_us = ff::ToUs(f->pts, st->time_base);
+      auto at = undecoded.lower_bound(pts_us);
+      count_undecoded(at);
+      if (at != undecoded.end() && at->first == pts_us) undecoded.erase(at);  // a reference frame
+    }
+    if (IsHardwareFrame(f)) {
+      // Copy the picture out of the device's surface (nv12 for 8-bit).
+      av_frame_unref(downloaded.get());
+      if (DownloadHardwareFrame(f, downloaded.get()) < 0) {
+        decode_errors.fetch_add(1);
+        return;
+      }
+      av_frame_unref(f);
+      av_frame_move_ref(f, downloaded.get());
+    }
     if (f->interlaced_frame && !deinterlace) {
       deinterlace = true;
       deinterlacing.store(true);
@@ -93,6 +136,7 @@ void Player::Impl::VideoLoop() {
     if (!item || Stale(item->serial)) continue;
     if (item->serial != decoder_serial) {
       avcodec_flush_buffers(ctx);
+      undecoded.clear();
       filter.Reset();
       decoder_serial = item->serial;
       skip_until = SkipUntilFor(decoder_serial);
@@ -100,11 +144,28 @@ void Player::Impl::VideoLoop() {
       first_after_seek = true;
     }
     if (item->packet) {
-      Decode(ctx, item->packet.get(), frame.get(), on_frame);
+      AVPacket* packet = item->packet.get();
+      std::int64_t pts_us = ff::ToUs(packet->pts, st->time_base);
+      // Set: skip this frame if nothing refers to it; the value says why
+      // (true: late, false: before the seek target).
+      std::optional<bool> skip;
+      if (pts_us != kNoPts) {
+        std::int64_t late_clock = late_clock_us.load();
+        if (skip_until != kNoPts && pts_us + frame_duration_us / 2 < skip_until) {
+          skip = false;
+        } else if (late_clock != kNoPts && pts_us + frame_duration_us < late_clock) {
+          skip = true;
+        }
+      }
+      ctx->skip_frame = skip.has_value() ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+      if (skip.has_value()) undecoded[pts_us] = *skip;
+      Decode(ctx, packet, frame.get(), on_frame);
       continue;
     }
     // End of stream: drain decoder and filter, then get ready for a seek.
+    ctx->skip_frame = AVDISCARD_DEFAULT;
     Decode(ctx, nullptr, frame.get(), on_frame);
+    count_undecoded(undecoded.end());
     if (filter.built() && filter.Push(nullptr) >= 0) {
       while (filter.Pull(filtered.get()) >= 0) {
         emit(filtered.get(), filter.OutputTimeBase(), true);

@@ -81,6 +81,8 @@ PlayRun PlayToEnd(const std::string& path, const PlayParams& params) {
   options.audio_sink = player::MakeNullAudioSink(sink_options);
   options.speed = params.speed;
   options.volume = params.volume;
+  options.hw_decode = params.hw_decode;
+  options.hw_device = params.hw_device;
 
   player::Player p;
   auto info = p.Open(path, options);

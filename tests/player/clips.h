@@ -44,6 +44,8 @@ struct PlayParams {
   double volume = 1.0;
   std::shared_ptr<player::CapturedAudio> capture;
   std::chrono::milliseconds limit{20000};  // real time
+  bool hw_decode = true;    // OpenOptions::hw_decode
+  std::string hw_device;    // OpenOptions::hw_device
   // Called on every tick with the player; return false to stop early.
   std::function<bool(player::Player&, const std::optional<player::VideoFrame>&)> on_tick;
 };

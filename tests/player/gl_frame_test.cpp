@@ -127,3 +127,37 @@ TEST_CASE("GL frames convert limited-range BT.601 YUV to RGB and letterbox", "[p
     CHECK(Near(PixelAt(32, 2), row.rgb));
   }
 }
+
+TEST_CASE("GL frames honour the BT.709 matrix and full range", "[player][gl]") {
+  GlWindow gl;
+  if (!gl.ok()) {
+    WARN("no OpenGL 3.3 context (" << SDL_GetError() << "); skipped");
+    return;
+  }
+  player::GlFrame renderer;
+  REQUIRE(renderer.Init().ok());
+  struct Row {
+    Yuv yuv;
+    player::ColorMatrix matrix;
+    bool full_range;
+    std::array<int, 3> rgb;
+  };
+  auto row = GENERATE(values<Row>({
+      {{63, 102, 240}, player::ColorMatrix::kBt709, false, {255, 0, 0}},
+      {{173, 42, 26}, player::ColorMatrix::kBt709, false, {0, 255, 0}},
+      {{255, 128, 128}, player::ColorMatrix::kBt601, true, {255, 255, 255}},
+      {{0, 128, 128}, player::ColorMatrix::kBt601, true, {0, 0, 0}},
+      {{76, 85, 255}, player::ColorMatrix::kBt601, true, {254, 0, 0}},
+  }));
+  auto format = GENERATE(player::PixelFormat::kYuv420p, player::PixelFormat::kNv12);
+  INFO("yuv " << int(row.yuv.y) << "," << int(row.yuv.u) << "," << int(row.yuv.v) << " full "
+              << row.full_range << " nv12 " << (format == player::PixelFormat::kNv12));
+  TestFrame square(16, 16, row.yuv, format);
+  square.frame.matrix = row.matrix;
+  square.frame.full_range = row.full_range;
+  glClear(GL_COLOR_BUFFER_BIT);
+  renderer.Upload(square.frame);
+  renderer.Draw({0, 0, 64, 64});
+  CHECK(glGetError() == GL_NO_ERROR);
+  CHECK(Near(PixelAt(32, 32), row.rgb));
+}

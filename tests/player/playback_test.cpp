@@ -110,6 +110,8 @@ TEST_CASE("An exact seek lands on the requested time between keyframes", "[playe
       {"gop50.mkv", " -c:v libx264 -preset ultrafast -g 50 -keyint_min 50 -sc_threshold 0 -c:a libopus"},
       {"gop50.webm", " -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 50 -c:a libopus"},
       {"gop50.ts", " -c:v mpeg2video -g 50 -c:a ac3"},
+      // B-frames: the non-reference ones before the target are not decoded.
+      {"gop50_bframes.mp4", " -c:v libx264 -preset veryfast -bf 3 -g 50 -keyint_min 50 -sc_threshold 0 -c:a aac"},
   }));
   std::string path = MakeClip(source.file, VideoInput(4) + " " + AudioInput(4) + source.args);
   auto target_ms = GENERATE(1300, 3100, 500);
@@ -135,6 +137,39 @@ TEST_CASE("An exact seek lands on the requested time between keyframes", "[playe
   CHECK(std::abs(*landed - target_ms) <= 40);
   CHECK(state_after == State::kPlaying);
   CHECK(run.status.counters.frames_skipped > 0);
+}
+
+TEST_CASE("An exact seek does not decode the non-reference frames before its target", "[player]") {
+  // x264's default B-frames: two of every four frames are referenced by
+  // nothing. From the keyframe at 0 to 1.9 s there are 47 frames to pass.
+  std::string path = MakeClip("gop100_bframes.mp4",
+                              VideoInput(4) + " -c:v libx264 -preset veryfast -bf 3 -g 100 "
+                                              "-keyint_min 100 -sc_threshold 0");
+  player::Counters at_seek, at_landing;
+  bool sought = false;
+  std::optional<std::int64_t> landed;
+  PlayParams params;
+  params.on_tick = [&](player::Player& p, const std::optional<player::VideoFrame>& frame) {
+    if (!sought && p.Status().counters.frames_shown >= 1) {
+      at_seek = p.Status().counters;
+      p.Seek(1900, true);
+      sought = true;
+      return true;
+    }
+    if (sought && frame && !landed) {
+      landed = frame->pts_ms;
+      at_landing = p.Status().counters;
+    }
+    return !landed;
+  };
+  PlayRun run = PlayToEnd(path, params);
+  REQUIRE(landed.has_value());
+  CHECK(std::abs(*landed - 1900) <= 20);
+  const std::int64_t skipped = at_landing.frames_skipped - at_seek.frames_skipped;
+  const std::int64_t decoded = at_landing.frames_decoded - at_seek.frames_decoded;
+  INFO("skipped " << skipped << " decoded " << decoded);
+  CHECK(skipped >= 40);
+  CHECK(decoded < skipped);  // the rest never reached the decoder's output
 }
 
 TEST_CASE("A seek while paused shows the target frame and stays paused", "[player]") {
@@ -457,6 +492,26 @@ TEST_CASE("A decoder too slow for the clock drops late frames and still accounts
   CHECK(c.frames_shown + c.frames_dropped == 75);
   CHECK(c.frames_dropped > 0);
   CHECK(c.frames_shown > 0);
-  // Dropping happens after decoding, so it cannot make decoding itself
-  // faster; the end still waits for the decoder (see docs/player.md).
+  // Without B-frames every frame is a reference: all were decoded.
+  CHECK(c.frames_dropped_undecoded == 0);
+  CHECK(c.frames_decoded == 75);
+}
+
+TEST_CASE("A decoder too slow for the clock skips late non-reference frames undecoded", "[player]") {
+  // As above, with x264's default B-frames: late frames that nothing refers
+  // to are not decoded at all, and are counted as dropped.
+  std::string path = MakeClip("too_fast_bframes.mp4",
+                              "-f lavfi -i testsrc2=size=1280x720:rate=25:duration=3"
+                              " -c:v libx264 -preset veryfast -bf 3");
+  PlayParams params;
+  params.time_scale = 40.0;
+  PlayRun run = PlayToEnd(path, params);
+  REQUIRE(run.status.state == State::kEnded);
+  const auto& c = run.status.counters;
+  INFO("decoded " << c.frames_decoded << " shown " << c.frames_shown << " dropped "
+                  << c.frames_dropped << " of which undecoded " << c.frames_dropped_undecoded);
+  CHECK(c.frames_shown + c.frames_dropped == 75);
+  CHECK(c.frames_decoded + c.frames_dropped_undecoded == 75);
+  CHECK(c.frames_dropped_undecoded > 0);
+  CHECK(c.frames_shown > 0);
 }

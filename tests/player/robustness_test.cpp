@@ -152,6 +152,45 @@ TEST_CASE("Without an audio device the video still plays on the monotonic clock"
   CHECK(run.playing_ms == Approx(2000).epsilon(0.1));
 }
 
+TEST_CASE("Without a VAAPI device the video is decoded in software and reported so", "[player]") {
+  // This box may or may not have a GPU: a device path that cannot exist
+  // forces the fallback, and hw_decode=false must never touch a device.
+  std::string path = MakeClip("hw_fallback.mp4", VideoInput(2) + " " + AudioInput(2) +
+                                                     " -c:v libx264 -preset ultrafast -c:a aac");
+  PlayParams params;
+  SECTION("the device does not open") { params.hw_device = "/nonexistent/renderD128"; }
+  SECTION("hardware decoding is off") { params.hw_decode = false; }
+  PlayRun run = PlayToEnd(path, params);
+  REQUIRE(run.open_ok);
+  CHECK(run.info.hw_decoder.empty());
+  CHECK(run.status.hw_decoder.empty());
+  CHECK(run.status.state == State::kEnded);
+  CHECK(run.status.counters.frames_decoded == 50);
+  CHECK(run.status.counters.decode_errors == 0);
+}
+
+TEST_CASE("Whatever decoder Open chose, the frames reach the renderer as yuv420p or nv12", "[player]") {
+  // With a VAAPI device (not on the build box) frames are copied back as
+  // nv12 and Status reports "vaapi"; without one, software yuv420p.
+  std::string path = MakeClip("hw_default.mp4", VideoInput(1) + " -c:v libx264 -preset ultrafast");
+  std::vector<player::PixelFormat> formats;
+  PlayParams params;
+  params.on_tick = [&](player::Player&, const std::optional<player::VideoFrame>& frame) {
+    if (frame) formats.push_back(frame->format);
+    return true;
+  };
+  PlayRun run = PlayToEnd(path, params);
+  REQUIRE(run.status.state == State::kEnded);
+  REQUIRE_FALSE(formats.empty());
+  if (run.info.hw_decoder.empty()) {
+    CHECK(run.status.hw_decoder.empty());
+    CHECK(formats.front() == player::PixelFormat::kYuv420p);
+  } else {
+    CHECK(run.info.hw_decoder == "vaapi");
+  }
+  CHECK(run.status.counters.frames_shown + run.status.counters.frames_dropped == 25);
+}
+
 TEST_CASE("Closing a player mid-stream returns promptly", "[player]") {
   std::string path = MakeClip("close.mkv", VideoInput(3) + " " + AudioInput(3) +
                                                " -c:v libx264 -preset ultrafast -c:a aac");
