@@ -14,15 +14,19 @@ Playback::Playback(bool null_audio) : null_audio_(null_audio) {}
 
 Playback::~Playback() { Close(); }
 
+base::Status Playback::InitGl() {
+  if (gl_ready_) return base::Ok();
+  if (auto ready = frame_.Init(); !ready) return ready;
+  gl_ready_ = true;
+  return base::Ok();
+}
+
 void Playback::Open(const PlaybackRequest& request, const std::string& content_dir) {
   Close();
-  if (!gl_ready_) {
-    if (auto ready = frame_.Init(); !ready) {
-      open_result_ = ready.error();
-      state_ = State::kFailed;
-      return;
-    }
-    gl_ready_ = true;
+  if (auto ready = InitGl(); !ready) {
+    open_result_ = ready.error();
+    state_ = State::kFailed;
+    return;
   }
   player::OpenOptions options;
   if (null_audio_) options.audio_sink = player::MakeNullAudioSink();

@@ -31,6 +31,10 @@ class Playback {
   explicit Playback(bool null_audio);
   ~Playback();
 
+  // Compiles the video shaders (software GL takes ~0.4 s): call at start-up,
+  // with the GL context current, so no villager waits for it.
+  base::Status InitGl();
+
   // Starts opening the lesson's file, to play from request.start_ms.
   void Open(const PlaybackRequest& request, const std::string& content_dir);
   // Once, when opening has finished: the media, or why it cannot play.
