@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdarg>
 #include <cstring>
 #include <mutex>
 
@@ -19,12 +18,6 @@ extern "C" {
 }
 
 namespace media::ff {
-
-std::string ErrorString(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
 
 // ---------------------------------------------------------------------------
 // Byte sources
@@ -89,29 +82,6 @@ base::Result<std::unique_ptr<ByteSource>> FileSource(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Demuxer
 
-namespace {
-
-// FFmpeg logs through one process-wide callback; send it to base's log so a
-// damaged lesson file does not spray stderr (the same routing as player/).
-// Complaints about damaged input are expected, not actionable: debug level.
-void RouteFfmpegLog() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    av_log_set_callback([](void* avcl, int level, const char* fmt, va_list args) {
-      if (level > AV_LOG_WARNING) return;
-      char line[1024];
-      int print_prefix = 1;
-      av_log_format_line2(avcl, level, fmt, args, line, sizeof(line), &print_prefix);
-      std::string_view text(line);
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-      if (level <= AV_LOG_FATAL) base::LogWarn("ffmpeg", text);
-      else base::LogDebug("ffmpeg", text);
-    });
-  });
-}
-
-}  // namespace
-
 int Demuxer::Read(void* opaque, std::uint8_t* buffer, int size) {
   auto* self = static_cast<Demuxer*>(opaque);
   if (self->deadline_.Passed()) return AVERROR_EXIT;
@@ -151,7 +121,7 @@ Demuxer::~Demuxer() {
 
 base::Result<std::unique_ptr<Demuxer>> Demuxer::Open(std::unique_ptr<ByteSource> source,
                                                      int timeout_ms, std::string what) {
-  RouteFfmpegLog();
+  base::ff::RouteLogToBase();
   std::unique_ptr<Demuxer> self(new Demuxer());
   self->source_ = std::move(source);
   self->what_ = std::move(what);
@@ -188,7 +158,7 @@ base::Result<std::unique_ptr<Demuxer>> Demuxer::Open(std::unique_ptr<ByteSource>
 base::Result<std::unique_ptr<Demuxer>> Demuxer::OpenDevice(const AVInputFormat* input_format,
                                                            const std::string& url,
                                                            AVDictionary** options, int timeout_ms) {
-  RouteFfmpegLog();
+  base::ff::RouteLogToBase();
   std::unique_ptr<Demuxer> self(new Demuxer());
   self->what_ = url;
   self->deadline_.set_timeout_ms(timeout_ms);

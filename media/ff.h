@@ -22,29 +22,20 @@ extern "C" {
 #include <string>
 #include <string_view>
 
+#include "base/ffmpeg.h"
 #include "base/result.h"
 
 struct SwrContext;
 
 namespace media::ff {
 
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+using base::ff::CodecContextPtr;
+using base::ff::ErrorString;
+using base::ff::FramePtr;
+using base::ff::MakeFrame;
+using base::ff::MakePacket;
+using base::ff::PacketPtr;
 
-inline PacketPtr MakePacket() { return PacketPtr(av_packet_alloc()); }
-inline FramePtr MakeFrame() { return FramePtr(av_frame_alloc()); }
-
-std::string ErrorString(int err);
 
 class ByteSource {
  public:

@@ -10,32 +10,19 @@ extern "C" {
 }
 
 #include <cstdint>
+
+#include "base/ffmpeg.h"
 #include <memory>
 #include <string>
 
 namespace player::ff {
 
-struct PacketDeleter {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-
-inline PacketPtr MakePacket() { return PacketPtr(av_packet_alloc()); }
-inline FramePtr MakeFrame() { return FramePtr(av_frame_alloc()); }
-
-inline std::string ErrorString(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof(buf));
-  return buf;
-}
+using base::ff::CodecContextPtr;
+using base::ff::ErrorString;
+using base::ff::FramePtr;
+using base::ff::MakeFrame;
+using base::ff::MakePacket;
+using base::ff::PacketPtr;
 
 inline constexpr AVRational kMicroseconds{1, 1000000};
 

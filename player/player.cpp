@@ -21,7 +21,6 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <cstdarg>
 
 #include "player/frame_schedule.h"
 #include "player/player_impl.h"
@@ -41,26 +40,6 @@ const char* ToString(State state) {
 }
 
 namespace {
-
-// FFmpeg logs through a process-wide callback; send it to base's log so a
-// broken lesson file does not spray stderr. Warnings and errors from
-// libavformat/libavcodec about damaged input are expected and not actionable,
-// so they go out at debug level.
-void RouteFfmpegLog() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    av_log_set_callback([](void* avcl, int level, const char* fmt, va_list args) {
-      if (level > AV_LOG_WARNING) return;
-      char line[1024];
-      int print_prefix = 1;
-      av_log_format_line2(avcl, level, fmt, args, line, sizeof(line), &print_prefix);
-      std::string_view text(line);
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-      if (level <= AV_LOG_FATAL) base::LogWarn("ffmpeg", text);
-      else base::LogDebug("ffmpeg", text);
-    });
-  });
-}
 
 }  // namespace
 
@@ -283,7 +262,7 @@ Player::Impl::~Impl() {
   if (sink && audio_output) sink->Close();
 }
 
-Player::Player() { RouteFfmpegLog(); }
+Player::Player() { base::ff::RouteLogToBase(); }
 Player::~Player() = default;
 
 base::Result<MediaInfo> Player::Open(const std::string& path, const OpenOptions& options) {
