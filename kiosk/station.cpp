@@ -235,9 +235,16 @@ void Station::OpenStore() {
   app_->RecoverInterruptedPlaybacks(WallClockUnix());
 }
 
-// Installs content/catalog.json into the store. A catalog that cannot be
-// trusted changes nothing: the lessons installed before stay.
+// Installs content/catalog.json into the store, unless this very file was
+// installed before (a restart should not rewrite 5,000 rows). A catalog that
+// cannot be trusted changes nothing: the lessons installed before stay.
 void Station::ImportContent() {
+  constexpr std::string_view kInstalledStampKey = "library.installed_catalog_stamp";
+  const std::string stamp = std::to_string(ContentStamp());
+  if (stamp != "0" && store_->GetSetting(kInstalledStampKey) == stamp) {
+    base::LogInfo("library", "content catalog unchanged since it was installed");
+    return;
+  }
   store::LessonLibrary library(*store_);
   auto imported = store::ImportCatalogFile(library, content_dir_);
   if (!imported) {
@@ -249,6 +256,9 @@ void Station::ImportContent() {
     return;
   }
   base::LogInfo("library", "content catalog installed: " + std::to_string(*imported) + " lessons");
+  if (auto saved = store_->SetSetting(kInstalledStampKey, stamp); !saved) {
+    base::LogWarn("library", "the catalog will be installed again at the next start: " + saved.error().message);
+  }
 }
 
 void Station::OnContentChanged() {
