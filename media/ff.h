@@ -29,12 +29,8 @@ struct SwrContext;
 
 namespace media::ff {
 
-using base::ff::CodecContextPtr;
-using base::ff::ErrorString;
-using base::ff::FramePtr;
-using base::ff::MakeFrame;
-using base::ff::MakePacket;
-using base::ff::PacketPtr;
+// The owning pointers, MakeFrame/MakePacket and ErrorString (base/ffmpeg.h).
+using namespace base::ff;
 
 
 class ByteSource {

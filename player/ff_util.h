@@ -17,12 +17,8 @@ extern "C" {
 
 namespace player::ff {
 
-using base::ff::CodecContextPtr;
-using base::ff::ErrorString;
-using base::ff::FramePtr;
-using base::ff::MakeFrame;
-using base::ff::MakePacket;
-using base::ff::PacketPtr;
+// The owning pointers, MakeFrame/MakePacket and ErrorString (base/ffmpeg.h).
+using namespace base::ff;
 
 inline constexpr AVRational kMicroseconds{1, 1000000};
 
