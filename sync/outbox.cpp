@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "sync/enrolment.h"
 #include "sync/ticket_code.h"
 
 namespace station_sync {
@@ -117,7 +118,9 @@ std::vector<DraftProblem> CheckDraft(const ReportDraft& draft, const ReportLimit
   if (!IsReportId(draft.report_id)) add(DraftProblem::kBadReportId);
   int photos = 0;
   int voice_notes = 0;
-  std::size_t total = draft.text.size() + draft.category.size();
+  const std::size_t typed = draft.text.size() + draft.place.detail.size() + draft.reporter.name.size() +
+                            draft.reporter.phone.size() + draft.reporter.helper.size();
+  std::size_t total = typed + draft.category.size() + draft.place.village.size();
   for (const Attachment& a : draft.attachments) {
     total += a.bytes.size();
     if (a.kind == AttachmentKind::kPhoto) {
@@ -131,10 +134,24 @@ std::vector<DraftProblem> CheckDraft(const ReportDraft& draft, const ReportLimit
   if (draft.text.empty() && draft.attachments.empty()) add(DraftProblem::kEmpty);
   if (photos > limits.max_photos) add(DraftProblem::kTooManyPhotos);
   if (voice_notes > limits.max_voice_notes) add(DraftProblem::kTooManyVoiceNotes);
-  if (draft.text.size() > limits.max_text_bytes) add(DraftProblem::kTextTooLong);
+  if (typed > limits.max_text_bytes) add(DraftProblem::kTextTooLong);
   if (total > limits.max_total_bytes) add(DraftProblem::kTooLarge);
   return problems;
 }
+
+namespace {
+
+nlohmann::json ReporterJson(const Reporter& reporter) {
+  nlohmann::json json = {{"kind", reporter.kind == Reporter::Kind::kNamed ? "named" : "anonymous"}};
+  if (reporter.kind == Reporter::Kind::kNamed) {
+    json["name"] = reporter.name;
+    json["phone"] = reporter.phone;
+  }
+  if (!reporter.helper.empty()) json["filed_by_helper"] = reporter.helper;
+  return json;
+}
+
+}  // namespace
 
 std::string ReportBodyJson(const ReportDraft& draft, const std::string& ticket_code,
                            std::int64_t saved_at_s) {
@@ -155,6 +172,8 @@ std::string ReportBodyJson(const ReportDraft& draft, const std::string& ticket_c
       {"category", draft.category},
       {"language", draft.language},
       {"text", draft.text},
+      {"place", {{"village", draft.place.village}, {"detail", draft.place.detail}}},
+      {"reporter", ReporterJson(draft.reporter)},
       {"attachments", attachments},
   };
   // Invalid UTF-8 in typed text is replaced rather than failing the report.
@@ -167,22 +186,32 @@ base::Result<OutboxConfig> LoadOutboxConfig(const store::Store& store, FileSyste
                                             const std::string& data_dir) {
   OutboxConfig config;
   config.dir = data_dir + "/outbox";
+  // The key pinned at enrolment wins over a configured key file.
+  // (Unreadable, e.g. a store without the sync tables yet: the key file.)
+  base::Result<std::optional<CountyPublicKey>> pinned = PinnedCountyKey(store);
+  if (!pinned.ok()) {
+    base::LogWarn("outbox", "no pinned county key: " + pinned.error().message);
+    pinned = std::optional<CountyPublicKey>();
+  }
   const std::optional<std::string> key_file = store.GetSetting("report.county_key_file");
-  if (!key_file || key_file->empty()) {
+  if (*pinned) {
+    config.county = **pinned;
+  } else if (!key_file || key_file->empty()) {
     return base::MakeError(base::ErrorCode::kUnavailable,
-                           "no county key: set report.county_key_file (reporting is not set up)");
+                           "no county key: enrol, or set report.county_key_file (reporting is not set up)");
+  } else {
+    base::Result<std::string> key_text = fs.ReadFile(*key_file);
+    if (!key_text.ok()) {
+      return base::MakeError(base::ErrorCode::kUnavailable,
+                             "cannot read the county key: " + key_text.error().message);
+    }
+    base::Result<CountyPublicKey> county = ParseCountyPublicKey(*key_text);
+    if (!county.ok()) {
+      return base::MakeError(base::ErrorCode::kUnavailable,
+                             "county key " + *key_file + ": " + county.error().message);
+    }
+    config.county = *county;
   }
-  base::Result<std::string> key_text = fs.ReadFile(*key_file);
-  if (!key_text.ok()) {
-    return base::MakeError(base::ErrorCode::kUnavailable,
-                           "cannot read the county key: " + key_text.error().message);
-  }
-  base::Result<CountyPublicKey> county = ParseCountyPublicKey(*key_text);
-  if (!county.ok()) {
-    return base::MakeError(base::ErrorCode::kUnavailable,
-                           "county key " + *key_file + ": " + county.error().message);
-  }
-  config.county = *county;
 
   const std::string keys_dir = data_dir + "/keys";
   if (base::Status made = fs.MakeDirectory(keys_dir); !made.ok()) return made.error();

@@ -56,12 +56,31 @@ struct Attachment {
   std::string bytes;
 };
 
+// Where the problem is: the station's village group, and what the villager
+// adds ("the bridge by the school").
+struct ReportPlace {
+  std::string village;
+  std::string detail;
+};
+
+// Who files it. A station administrator filing for a resident (代发) is
+// recorded as the helper, apart from the resident, who may stay anonymous.
+struct Reporter {
+  enum class Kind { kAnonymous, kNamed };
+  Kind kind = Kind::kAnonymous;
+  std::string name;    // kNamed
+  std::string phone;   // kNamed
+  std::string helper;  // non-empty: filed for the resident by this administrator
+};
+
 struct ReportDraft {
   std::string report_id;        // from StartReport(); 32 lowercase hex
   std::int64_t started_at_s = 0;
   std::string category;         // picked from pictures, e.g. "water", "road"
   std::string text;             // optional, typed or by a helper
   std::string language;         // the screen language, e.g. "zh-CN", "ug"
+  ReportPlace place;
+  Reporter reporter;
   std::vector<Attachment> attachments;
 };
 

@@ -1,0 +1,237 @@
+// sync-download-bench: issue 5's two download figures, on this machine.
+//
+//   (a) a 200 MB package (signed catalog + 20 lessons of 10 MB) through the
+//       fault proxy cutting every connection after 4 MiB: bytes that crossed
+//       the link against the package size (target <= 1% beyond), verified;
+//   (b) one 1 GiB blob over loopback: kiosk-sync's download (resume file,
+//       checkpoints, SHA-256, fsync, rename) against `curl -o` from the same
+//       server, alternating, best of N (target >= 90% of curl).
+//
+// Both serve from files with sendfile(2) through tests/sync's HTTP server.
+// Prints a Markdown table for docs/BENCHMARKS.md.
+//
+//   sync-download-bench [--work DIR] [--package-mb 200] [--cut-mb 4] [--big-mb 1024] [--runs 3]
+//                       [--checkpoint-mb N]   (N: BlobRequest::checkpoint_bytes; 0: the default)
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+#include "base/log.h"
+#include "store/lessons.h"
+#include "store/store.h"
+#include "sync/content_sync.h"
+#include "tests/sync/fault_proxy.h"
+#include "tests/sync/test_http_server.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sync-download-bench: %s\n", message.c_str());
+  return 1;
+}
+
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// Writes `size` pseudo-random bytes (incompressible, like video) and
+// returns their SHA-256.
+std::string WriteBlobFile(const std::string& path, std::int64_t size, std::uint64_t seed) {
+  std::vector<std::uint64_t> buffer(1 << 17);  // 1 MiB
+  crypto_hash_sha256_state hash;
+  crypto_hash_sha256_init(&hash);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+  for (std::int64_t left = size; left > 0;) {
+    for (auto& word : buffer) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      word = x;
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(left, 8 * buffer.size()));
+    if (::write(fd, buffer.data(), n) != static_cast<ssize_t>(n)) std::abort();
+    crypto_hash_sha256_update(&hash, reinterpret_cast<const unsigned char*>(buffer.data()), n);
+    left -= static_cast<std::int64_t>(n);
+  }
+  ::close(fd);
+  unsigned char digest[32];
+  crypto_hash_sha256_final(&hash, digest);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+struct PackageResult {
+  std::int64_t package_bytes = 0;
+  std::int64_t link_bytes = 0;      // everything the proxy forwarded down (headers, catalog, blobs)
+  std::int64_t body_bytes = 0;      // HTTP bodies received
+  std::int64_t cuts = 0;
+  int lessons = 0;
+  int verified = 0;
+  double seconds = 0;
+};
+
+// (a) The package through a link cut every `cut_bytes`.
+bool RunPackage(const std::string& dir, int lessons, std::int64_t lesson_bytes, std::int64_t cut_bytes,
+                PackageResult& result) {
+  const auto site = std::make_shared<test::BlobSite>();
+  const station_sync::minisign::SecretKey key = station_sync::minisign::GenerateKey();
+  (void)base::MakeDirectories(dir + "/county");
+  json list = json::array();
+  const std::int64_t now = std::time(nullptr);
+  for (int i = 0; i < lessons; ++i) {
+    const std::string path = dir + "/county/lesson" + std::to_string(i);
+    const std::string sha = WriteBlobFile(path, lesson_bytes, 1000 + i);
+    site->blob_files[sha] = path;
+    list.push_back({{"id", "lesson-" + std::to_string(i)}, {"title", "第" + std::to_string(i) + "课"},
+                    {"category", "farming"}, {"summary", ""}, {"duration_s", 600}, {"published_at", now},
+                    {"file", {{"sha256", sha}, {"size", lesson_bytes}, {"name", "lesson.mp4"}}},
+                    {"subtitles", nullptr}, {"thumbnail", nullptr}});
+  }
+  const json catalog = {{"format", 2}, {"version", 1}, {"published_at", now}, {"expires_at", now + 86400},
+                        {"lessons", list}, {"notices", json::array()}};
+  site->catalog_text = catalog.dump();
+  site->catalog_signature = station_sync::minisign::Sign(site->catalog_text, key, "bench");
+  site->catalog_version = 1;
+  test::TestHttpServer server(test::BlobHandler(site));
+  test::FaultPlan plan;
+  plan.cut_down_after_bytes = cut_bytes;
+  test::FaultProxy proxy(server.port(), plan);
+
+  const std::string data = dir + "/station";
+  (void)base::MakeDirectories(data);
+  auto db = store::Store::Open(data + "/station.db");
+  if (!db) return false;
+  station_sync::ContentLibrary library(**db, data, key.public_key, station_sync::SystemClock());
+  station_sync::ContentSyncOptions options;
+  options.server_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.backoff = {10, 100};
+  station_sync::ContentSync sync(library, options);
+  const auto started = Clock::now();
+  for (int pass = 0; pass < 200; ++pass) {
+    auto report = sync.RunOnce();
+    if (report && report->blobs_missing == 0) break;
+  }
+  result.seconds = Seconds(started);
+  result.package_bytes = lessons * lesson_bytes + static_cast<std::int64_t>(site->catalog_text.size());
+  result.link_bytes = proxy.stats().down_bytes;
+  result.body_bytes = sync.bytes_received();
+  result.cuts = proxy.stats().cuts;
+  result.lessons = lessons;
+  store::LessonLibrary offered(**db);
+  auto listed = offered.List(store::Shelf::kAll);
+  if (!listed) return false;
+  for (const auto& entry : *listed) {
+    for (const auto& lesson : catalog["lessons"]) {
+      if (lesson["id"] == entry.lesson.id &&
+          station_sync::VerifyFile(data + "/content/" + entry.lesson.media_path, lesson["file"]["sha256"],
+                                   lesson["file"]["size"])) {
+        ++result.verified;
+      }
+    }
+  }
+  return true;
+}
+
+// (b) One big blob: ours against curl, alternating, best of `runs`.
+bool RunBig(const std::string& dir, std::int64_t size, int runs, std::int64_t checkpoint_bytes, double& ours_s,
+            double& curl_s, double& curl_sync_s) {
+  const auto site = std::make_shared<test::BlobSite>();
+  const std::string path = dir + "/big.blob";
+  const std::string sha = WriteBlobFile(path, size, 7);
+  site->blob_files[sha] = path;
+  test::TestHttpServer server(test::BlobHandler(site));
+  const std::string url = server.url() + "/v1/blobs/" + sha;
+  ours_s = curl_s = curl_sync_s = 1e9;
+  for (int run = 0; run < runs; ++run) {
+    const std::string curl_out = dir + "/curl.out";
+    auto started = Clock::now();
+    if (std::system(("curl -sf -o " + curl_out + " " + url).c_str()) != 0) return false;
+    curl_s = std::min(curl_s, Seconds(started));
+    std::filesystem::remove(curl_out);
+    // Like for like: curl, then its file made durable (`sync FILE` is fsync).
+    started = Clock::now();
+    if (std::system(("curl -sf -o " + curl_out + " " + url + " && sync " + curl_out).c_str()) != 0) return false;
+    curl_sync_s = std::min(curl_sync_s, Seconds(started));
+    std::filesystem::remove(curl_out);
+
+    const std::string data = dir + "/ours" + std::to_string(run);
+    station_sync::HttpClient client({});
+    station_sync::BlobRequest request;
+    request.url = url;
+    request.sha256 = sha;
+    request.size_bytes = size;
+    request.downloads_dir = data + "/downloads";
+    request.blobs_dir = data + "/content/blobs";
+    if (checkpoint_bytes > 0) request.checkpoint_bytes = checkpoint_bytes;
+    started = Clock::now();
+    if (auto done = client.DownloadBlob(request, nullptr); !done) return Fail(done.error().message) == 0;
+    ours_s = std::min(ours_s, Seconds(started));
+    std::filesystem::remove_all(data);
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string work = std::filesystem::current_path().string();
+  int package_mb = 200, cut_mb = 4, big_mb = 1024, runs = 3, checkpoint_mb = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--work") work = argv[i + 1];
+    else if (flag == "--package-mb") package_mb = std::atoi(argv[i + 1]);
+    else if (flag == "--cut-mb") cut_mb = std::atoi(argv[i + 1]);
+    else if (flag == "--big-mb") big_mb = std::atoi(argv[i + 1]);
+    else if (flag == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
+    else if (flag == "--checkpoint-mb") checkpoint_mb = std::atoi(argv[i + 1]);
+    else return Fail("usage: sync-download-bench [--work DIR] [--package-mb N] [--cut-mb N] [--big-mb N] [--runs N]");
+  }
+  if (sodium_init() < 0) return Fail("libsodium");
+  base::ConfigureLog({base::LogLevel::kWarn, base::LogLevel::kWarn, "", 0, 0});
+  std::string dir = work + "/sync-download-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) return Fail("cannot make a directory in " + work);
+
+  PackageResult package;
+  const int lessons = std::max(1, package_mb / 10);
+  if (package_mb > 0 && !RunPackage(dir + "/package", lessons, std::int64_t{package_mb} * 1'000'000 / lessons,
+                                    std::int64_t{cut_mb} << 20, package)) {
+    return Fail("package run failed");
+  }
+  double ours_s = 0, curl_s = 0, curl_sync_s = 0;
+  const std::int64_t big = std::int64_t{big_mb} << 20;
+  if (big_mb > 0 && !RunBig(dir, big, runs, std::int64_t{checkpoint_mb} << 20, ours_s, curl_s, curl_sync_s)) return Fail("big blob run failed");
+  std::filesystem::remove_all(dir);
+
+  std::printf("| figure | result | target |\n|---|---|---|\n");
+  if (package_mb > 0) {
+    const double overhead = 100.0 * static_cast<double>(package.link_bytes - package.package_bytes) /
+                            static_cast<double>(package.package_bytes);
+    std::printf("| %d MB package, link cut every %d MiB (%lld cuts): bytes on the link / package | %lld / %lld "
+                "(+%.3f%%; HTTP bodies %lld), %d/%d lessons verified, %.1f s | <= 1%% |\n",
+                package_mb, cut_mb, static_cast<long long>(package.cuts), static_cast<long long>(package.link_bytes),
+                static_cast<long long>(package.package_bytes), overhead, static_cast<long long>(package.body_bytes),
+                package.verified, package.lessons, package.seconds);
+  }
+  if (big_mb > 0) {
+    const double mb = static_cast<double>(big) / 1e6;
+    std::printf("| %d MiB blob over loopback, best of %d: ours (verified, fsynced, installed) vs `curl -o` | "
+                "%.0f MB/s vs %.0f MB/s (%.0f%%) | >= 90%% |\n",
+                big_mb, runs, mb / ours_s, mb / curl_s, 100.0 * curl_s / ours_s);
+    std::printf("| the same, vs `curl -o` then `sync FILE` (durable like ours) | %.0f MB/s vs %.0f MB/s (%.0f%%) | |\n",
+                mb / ours_s, mb / curl_sync_s, 100.0 * curl_sync_s / ours_s);
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+// The county's HTTP(S) server: docs/protocol.md version 1 over a
+// CountyStore. Routes map requests to CountyStore calls and answers to
+// status codes; nothing here decides what a report or an upload is.
+//
+// Overload: connections wait in a queue for one of `threads` workers. When
+// more than `max_waiting` wait, a request answers 429 with Retry-After and
+// closes its connection, so the workers drain the queue instead of the
+// stations timing out.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "county/county_store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace county {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;               // 0: any free port (tests)
+  std::string cert_file;      // both set: HTTPS
+  std::string key_file;
+  int threads = 8;
+  int max_waiting = 64;       // connections waiting for a worker before 429
+  int retry_after_s = 5;
+  int keep_alive_timeout_s = 5;
+};
+
+class Server {
+ public:
+  // Binds the socket (so the port is known) but does not serve yet.
+  static base::Result<std::unique_ptr<Server>> Bind(CountyStore& store,
+                                                    const CountyPublicKeys& keys,
+                                                    const ServerOptions& options);
+  ~Server();
+
+  int port() const { return port_; }
+  // Serves until Stop(); blocks.
+  void Run();
+  // For a caller that runs Run() on another thread: returns once it serves
+  // (Stop() before that would be lost).
+  void WaitUntilRunning() const;
+  void Stop();
+
+  // Connections accepted but not yet picked up by a worker.
+  int waiting() const { return waiting_->load(); }
+
+ private:
+  Server() = default;
+  class Routes;
+  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Routes> routes_;
+  std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
+  int port_ = 0;
+};
+
+}  // namespace county

@@ -1,0 +1,155 @@
+#include "sync/enrolment.h"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "store/sql.h"
+#include "store/store.h"
+#include "sync/ticket_code.h"
+
+namespace station_sync {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kCountyServerSetting[] = "sync.county_server";
+
+std::string Base64(const unsigned char* data, std::size_t size) {
+  std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();  // the NUL
+  return out;
+}
+
+// The county box key travels as bare base64; the key-file parser checks it.
+base::Result<CountyPublicKey> ParseBoxKey(const std::string& base64) {
+  return ParseCountyPublicKey("village-station county public key v1\n" + base64 + "\n");
+}
+
+// A minisign public key: base64 of "Ed" + 8-byte key id + 32-byte key.
+bool IsMinisignPublicKey(const std::string& base64) {
+  unsigned char raw[42];
+  std::size_t decoded = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(raw, sizeof raw, base64.data(), base64.size(), nullptr, &decoded, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
+  }
+  return decoded == sizeof raw && end == base64.data() + base64.size() && raw[0] == 'E' &&
+         raw[1] == 'd';
+}
+
+base::Status Store(store::Store& store, const Enrolment& e) {
+  auto transaction = store::sql::Transaction::Begin(store.handle());
+  if (!transaction.ok()) return transaction.error();
+  auto insert = store::sql::Statement::Prepare(
+      store.handle(),
+      "INSERT OR REPLACE INTO sync_enrolment (id, server_url, station_id, token, county_box_key, "
+      "content_key, enrolled_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!insert.ok()) return insert.error();
+  insert->Bind(1, e.server_url).Bind(2, e.station_id).Bind(3, e.token);
+  insert->Bind(4, Base64(e.county_box_key.key.data(), e.county_box_key.key.size()));
+  insert->Bind(5, e.content_key).Bind(6, e.enrolled_at_s);
+  if (base::Status ran = insert->Run(); !ran.ok()) return ran;
+  // A new enrolment is a new relationship: the events feed starts afresh.
+  if (base::Status reset = store::sql::Exec(
+          store.handle(), "UPDATE sync_state SET events_cursor = 0, events_etag = '' WHERE id = 1");
+      !reset.ok()) {
+    return reset;
+  }
+  auto setting = store::sql::Statement::Prepare(
+      store.handle(),
+      "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)");
+  if (!setting.ok()) return setting.error();
+  setting->Bind(1, kCountyServerSetting).Bind(2, e.server_url).Bind(3, e.enrolled_at_s);
+  if (base::Status ran = setting->Run(); !ran.ok()) return ran;
+  return transaction->Commit();
+}
+
+}  // namespace
+
+base::Result<std::optional<Enrolment>> LoadEnrolment(const store::Store& store) {
+  auto statement = store::sql::Statement::Prepare(
+      store.handle(),
+      "SELECT server_url, station_id, token, county_box_key, content_key, enrolled_at "
+      "FROM sync_enrolment WHERE id = 1");
+  if (!statement.ok()) return statement.error();
+  base::Result<bool> row = statement->Step();
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<Enrolment>();
+  Enrolment e;
+  e.server_url = statement->Text(0);
+  e.station_id = statement->Text(1);
+  e.token = statement->Text(2);
+  base::Result<CountyPublicKey> box = ParseBoxKey(statement->Text(3));
+  if (!box.ok()) {
+    return base::MakeError(base::ErrorCode::kCorrupt, "stored county key: " + box.error().message);
+  }
+  e.county_box_key = *box;
+  e.content_key = statement->Text(4);
+  e.enrolled_at_s = statement->Int(5);
+  return std::optional<Enrolment>(std::move(e));
+}
+
+base::Result<std::optional<CountyPublicKey>> PinnedCountyKey(const store::Store& store) {
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store);
+  if (!enrolment.ok()) return enrolment.error();
+  if (!*enrolment) return std::optional<CountyPublicKey>();
+  return std::optional<CountyPublicKey>((*enrolment)->county_box_key);
+}
+
+base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
+                              const StationKey& station, const EnrolmentRequest& request,
+                              std::int64_t now_s) {
+  base::Result<std::string> code = NormaliseTicketCode(request.code);
+  if (!code.ok()) {
+    return base::MakeError(base::ErrorCode::kInvalidInput,
+                           "the enrolment code has a typo: " + code.error().message);
+  }
+  const std::string station_key = Base64(station.public_key.data(), station.public_key.size());
+  // The proof binds the code to this station's key, so someone who saw the
+  // code cannot enrol another key with it (docs/protocol.md section 2).
+  const std::string message = "village-station-enrol/1\n" + *code + "\n" + station_key + "\n";
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size(), station.secret_key.data());
+  const json body = {{"code", *code},
+                     {"station_key", station_key},
+                     {"station_name", request.station_name.substr(0, 100)},
+                     {"village", request.village.substr(0, 100)},
+                     {"proof", Base64(signature, sizeof signature)}};
+  county.set_token("");
+  base::Result<CountyResponse> answer =
+      county.Call("POST", "/v1/enrol", body.dump(-1, ' ', false, json::error_handler_t::replace));
+  if (!answer.ok()) return answer.error();
+  if (answer->status == 403 || answer->status == 400) {
+    return base::MakeError(base::ErrorCode::kDenied,
+                           "the county refused the enrolment code: " + answer->error);
+  }
+  if (answer->status != 200) {
+    return base::MakeError(base::ErrorCode::kUnavailable,
+                           "enrolment: HTTP " + std::to_string(answer->status) + " " + answer->error);
+  }
+  const json reply = json::parse(answer->body, nullptr, false);
+  Enrolment e;
+  e.server_url = county.base_url();
+  e.station_id = reply.value("station_id", "");
+  e.token = reply.value("token", "");
+  e.content_key = reply.value("content_key", "");
+  e.enrolled_at_s = now_s;
+  base::Result<CountyPublicKey> box = ParseBoxKey(reply.value("county_box_key", ""));
+  if (e.station_id.empty() || e.token.empty() || !box.ok() || !IsMinisignPublicKey(e.content_key)) {
+    return base::MakeError(base::ErrorCode::kInvalidInput,
+                           "enrolment answer lacks a station id, token or valid county keys");
+  }
+  e.county_box_key = *box;
+  if (base::Status stored = Store(store, e); !stored.ok()) return stored.error();
+  county.set_token(e.token);
+  base::LogInfo("enrolment", "enrolled with " + e.server_url + " as station " + e.station_id +
+                                 " (county key " + e.county_box_key.Id() + ")");
+  return e;
+}
+
+}  // namespace station_sync

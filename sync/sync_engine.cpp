@@ -1,0 +1,583 @@
+// SyncEngine: the round, the schedule and the status (see sync_engine.h).
+// Pure scheduling first, then the status read by the admin area, then the
+// engine, then the USB export.
+
+#include "sync/sync_engine.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/log.h"
+#include "store/sql.h"
+#include "store/store.h"
+#include "sync/content_sync.h"
+#include "sync/enrolment.h"
+#include "sync/minisign.h"
+#include "sync/outbox_queue.h"
+
+namespace station_sync {
+namespace {
+
+constexpr std::int64_t kDaySeconds = 24 * 3600;
+
+std::optional<int> ParseClock(std::string_view text) {  // "HH:MM" -> minutes
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  int hours = 0;
+  int minutes = 0;
+  if (std::from_chars(text.data(), text.data() + 2, hours).ptr != text.data() + 2) return std::nullopt;
+  if (std::from_chars(text.data() + 3, text.data() + 5, minutes).ptr != text.data() + 5) return std::nullopt;
+  if (hours < 0 || hours > 24 || minutes < 0 || minutes > 59 || (hours == 24 && minutes != 0)) {
+    return std::nullopt;
+  }
+  return (hours * 60 + minutes) % (24 * 60);
+}
+
+int LocalMinuteOfDay(std::int64_t now_s, int utc_offset_minutes) {
+  const std::int64_t local_s = now_s + std::int64_t{utc_offset_minutes} * 60;
+  return static_cast<int>(((local_s % kDaySeconds) + kDaySeconds) % kDaySeconds / 60);
+}
+
+int SettingInt(const store::Store& store, std::string_view key, int fallback, int low, int high) {
+  const std::optional<std::string> text = store.GetSetting(key);
+  int value = 0;
+  if (!text) return fallback;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high) {
+    return fallback;
+  }
+  return value;
+}
+
+std::optional<std::int64_t> OptionalInt(const store::sql::Statement& s, int column) {
+  if (s.IsNull(column)) return std::nullopt;
+  return s.Int(column);
+}
+
+double UnitRandom() { return randombytes_uniform(1'000'000) / 1e6; }
+
+}  // namespace
+
+// ---- Pure scheduling -------------------------------------------------------------------
+
+base::Result<SyncWindow> ParseSyncWindow(std::string_view text) {
+  if (text.empty()) return SyncWindow{};
+  const std::size_t dash = text.find('-');
+  const std::optional<int> start = dash == std::string_view::npos ? std::nullopt : ParseClock(text.substr(0, dash));
+  const std::optional<int> end = dash == std::string_view::npos ? std::nullopt : ParseClock(text.substr(dash + 1));
+  if (!start || !end) {
+    return base::MakeError(base::ErrorCode::kInvalidInput,
+                           "sync window \"" + std::string(text) + "\" is not like 22:00-06:00");
+  }
+  return SyncWindow{*start, *end};
+}
+
+bool InSyncWindow(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes) {
+  if (window.always()) return true;
+  const int minute = LocalMinuteOfDay(now_s, utc_offset_minutes);
+  if (window.start_minute < window.end_minute) {
+    return minute >= window.start_minute && minute < window.end_minute;
+  }
+  return minute >= window.start_minute || minute < window.end_minute;  // wraps midnight
+}
+
+std::int64_t NextWindowOpen(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes) {
+  if (InSyncWindow(window, now_s, utc_offset_minutes)) return now_s;
+  const int minute = LocalMinuteOfDay(now_s, utc_offset_minutes);
+  const std::int64_t into_minute_s =
+      ((now_s + std::int64_t{utc_offset_minutes} * 60) % 60 + 60) % 60;
+  const int wait_minutes = (window.start_minute - minute + 24 * 60) % (24 * 60);
+  return now_s - into_minute_s + std::int64_t{wait_minutes} * 60;
+}
+
+std::vector<UndeliveredReport> StuckReports(const std::vector<UndeliveredReport>& undelivered,
+                                            std::int64_t now_s, std::int64_t after_s) {
+  std::vector<UndeliveredReport> stuck;
+  for (const UndeliveredReport& r : undelivered) {
+    if (now_s - r.saved_at_s > after_s) stuck.push_back(r);
+  }
+  return stuck;
+}
+
+// ---- Status ------------------------------------------------------------------------------
+
+namespace {
+
+base::Result<std::vector<UndeliveredReport>> Undelivered(const store::Store& store) {
+  auto statement = store::sql::Statement::Prepare(
+      store.handle(),
+      "SELECT report_id, ticket_code, saved_at, attempts, last_error, retry_at FROM reports "
+      "WHERE status != 'acknowledged' ORDER BY saved_at, report_id");
+  if (!statement.ok()) return statement.error();
+  std::vector<UndeliveredReport> reports;
+  for (;;) {
+    base::Result<bool> row = statement->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    reports.push_back({statement->Text(0), statement->Text(1), statement->Int(2),
+                       static_cast<int>(statement->Int(3)), statement->Text(4),
+                       OptionalInt(*statement, 5)});
+  }
+  return reports;
+}
+
+base::Result<int> Count(const store::Store& store, const char* sql) {
+  auto statement = store::sql::Statement::Prepare(store.handle(), sql);
+  if (!statement.ok()) return statement.error();
+  base::Result<bool> row = statement->Step();
+  if (!row.ok()) return row.error();
+  return *row ? static_cast<int>(statement->Int(0)) : 0;
+}
+
+}  // namespace
+
+base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t now_s) {
+  SyncStatus status;
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store);
+  if (!enrolment.ok()) return enrolment.error();
+  if (*enrolment) {
+    status.enrolled = true;
+    status.station_id = (*enrolment)->station_id;
+  }
+  status.county_server = store.GetSetting("sync.county_server").value_or("");
+  auto state = store::sql::Statement::Prepare(
+      store.handle(),
+      "SELECT progress_what, progress_done_bytes, progress_total_bytes, progress_rate_bytes_per_s, "
+      "progress_at, last_error, last_error_at, last_round_at, last_success_at, next_round_at, "
+      "round_failures, clock_offset_s FROM sync_state WHERE id = 1");
+  if (!state.ok()) return state.error();
+  base::Result<bool> row = state->Step();
+  if (!row.ok()) return row.error();
+  if (*row) {
+    status.what = state->Text(0);
+    status.done_bytes = state->Int(1);
+    status.total_bytes = state->Int(2);
+    status.rate_bytes_per_s = state->Int(3);
+    status.progress_at_s = OptionalInt(*state, 4);
+    status.last_error = state->Text(5);
+    status.last_error_at_s = OptionalInt(*state, 6);
+    status.last_round_at_s = OptionalInt(*state, 7);
+    status.last_success_at_s = OptionalInt(*state, 8);
+    status.next_try_at_s = OptionalInt(*state, 9);
+    status.round_failures = static_cast<int>(state->Int(10));
+    status.clock_offset_s = OptionalInt(*state, 11);
+    if (status.rate_bytes_per_s > 0 && status.total_bytes >= status.done_bytes) {
+      status.seconds_left = (status.total_bytes - status.done_bytes) / status.rate_bytes_per_s;
+    }
+  }
+  base::Result<std::vector<UndeliveredReport>> undelivered = Undelivered(store);
+  if (!undelivered.ok()) return undelivered.error();
+  status.undelivered_count = static_cast<int>(undelivered->size());
+  status.stuck = StuckReports(*undelivered, now_s);
+  base::Result<std::vector<ReportRefusal>> refused = ListReportRefusals(store);
+  if (!refused.ok()) return refused.error();
+  status.refused = std::move(refused).value();
+  base::Result<int> ratings = Count(store, "SELECT COUNT(*) FROM report_ratings WHERE uploaded_at IS NULL");
+  if (!ratings.ok()) return ratings.error();
+  status.pending_ratings = *ratings;
+  base::Result<int> watch = Count(store, "SELECT COUNT(*) FROM watch_records WHERE uploaded_at IS NULL");
+  if (!watch.ok()) return watch.error();
+  status.pending_watch_records = *watch;
+  return status;
+}
+
+// ---- The engine ------------------------------------------------------------------------------
+
+SyncEngine::SyncEngine(store::Store& store, FileSystem& fs, Clock& clock, SyncOptions options)
+    : store_(store), fs_(fs), clock_(clock), options_(std::move(options)) {
+  if (!options_.make_transport) options_.make_transport = MakeCurlTransport;
+  if (!options_.delivery.unit_random) options_.delivery.unit_random = UnitRandom;
+}
+
+SyncEngine::~SyncEngine() = default;
+
+namespace {
+
+// Writes progress for the admin area at most once a second (each write is
+// a synchronous=FULL commit), with a rate over the whole transfer.
+class ProgressRecorder {
+ public:
+  ProgressRecorder(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+
+  void operator()(const TransferProgress& progress) {
+    const auto now = std::chrono::steady_clock::now();
+    if (progress.what != what_) {
+      what_ = progress.what;
+      started_ = now;
+    }
+    if (now - last_write_ < std::chrono::seconds(1) && progress.done_bytes < progress.total_bytes) return;
+    last_write_ = now;
+    const double seconds = std::chrono::duration<double>(now - started_).count();
+    const auto rate = seconds > 0.5 ? static_cast<std::int64_t>(progress.done_bytes / seconds) : 0;
+    auto update = store::sql::Statement::Prepare(
+        store_.handle(),
+        "UPDATE sync_state SET progress_what = ?1, progress_done_bytes = ?2, "
+        "progress_total_bytes = ?3, progress_rate_bytes_per_s = ?4, progress_at = ?5 WHERE id = 1");
+    if (!update.ok()) return;
+    update->Bind(1, progress.what).Bind(2, progress.done_bytes).Bind(3, progress.total_bytes);
+    update->Bind(4, rate).Bind(5, clock_.NowSeconds());
+    (void)update->Run();  // progress is advisory; the next one will try again
+  }
+
+ private:
+  store::Store& store_;
+  Clock& clock_;
+  std::string what_;
+  std::chrono::steady_clock::time_point started_{};
+  std::chrono::steady_clock::time_point last_write_{};
+};
+
+}  // namespace
+
+base::Result<RoundResult> SyncEngine::RunRound() {
+  if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
+  base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
+  if (!lock.ok()) return lock.error();
+
+  RoundResult result;
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
+  if (!enrolment.ok()) return enrolment.error();
+  std::string server = options_.server_url;
+  if (server.empty() && *enrolment) server = (*enrolment)->server_url;
+  if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
+  if (server.empty()) {
+    result.errors.push_back("no county server: set sync.county_server or enrol");
+    (void)SaveRoundState(result, nullptr);
+    return result;
+  }
+
+  TransportLimits limits = options_.transport;
+  if (limits.max_bytes_per_s == 0) {
+    limits.max_bytes_per_s = SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
+  }
+  std::unique_ptr<HttpTransport> transport = options_.make_transport(limits);
+  CountyConnection county(*transport, server, clock_);
+
+  if (!*enrolment) {
+    if (options_.enrolment_code.empty()) {
+      result.errors.push_back("not enrolled: the administrator needs an enrolment code");
+      (void)SaveRoundState(result, nullptr);
+      return result;
+    }
+    base::Result<Enrolment> enrolled = EnrolLocked(county);
+    if (!enrolled.ok()) {
+      result.errors.push_back("enrolment: " + enrolled.error().message);
+      (void)SaveRoundState(result, &county);
+      return result;
+    }
+  } else {
+    county.set_token((*enrolment)->token);
+  }
+
+  result.ran = true;
+  if (base::Status ran = RunSteps(county, result); !ran.ok()) {
+    result.errors.push_back(ran.error().message);
+  }
+  if (base::Status saved = SaveRoundState(result, &county); !saved.ok()) {
+    result.errors.push_back("cannot save the sync state: " + saved.error().message);
+  }
+  result.everything_delivered = result.errors.empty() && result.delivery.AllDelivered();
+  if (result.everything_delivered) {
+    base::Result<std::vector<QueuedReport>> due =
+        OutboxQueue(store_, fs_, options_.data_dir + "/outbox").DueForSending(clock_.NowSeconds(), 1);
+    result.everything_delivered = due.ok() && due->empty();
+  }
+  return result;
+}
+
+base::Result<Enrolment> SyncEngine::Enrol(const std::string& code) {
+  if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
+  base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
+  if (!lock.ok()) return lock.error();
+  std::string server = options_.server_url;
+  if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
+  if (server.empty()) {
+    return base::MakeError(base::ErrorCode::kInvalidInput, "no county server to enrol with");
+  }
+  std::unique_ptr<HttpTransport> transport = options_.make_transport(options_.transport);
+  CountyConnection county(*transport, server, clock_);
+  options_.enrolment_code = code;
+  base::Result<Enrolment> enrolled = EnrolLocked(county);
+  if (county.clock_offset_s()) {
+    auto offset = store::sql::Statement::Prepare(
+        store_.handle(), "UPDATE sync_state SET clock_offset_s = ?1, clock_offset_at = ?2 WHERE id = 1");
+    if (offset.ok()) (void)offset->Bind(1, *county.clock_offset_s()).Bind(2, clock_.NowSeconds()).Run();
+  }
+  return enrolled;
+}
+
+base::Result<Enrolment> SyncEngine::EnrolLocked(CountyConnection& county) {
+  const std::string keys_dir = options_.data_dir + "/keys";
+  if (base::Status made = fs_.MakeDirectory(keys_dir); !made.ok()) return made.error();
+  base::Result<StationKey> station = LoadOrCreateStationKey(fs_, keys_dir + "/station.key");
+  if (!station.ok()) return station.error();
+  EnrolmentRequest request;
+  request.code = options_.enrolment_code;
+  request.station_name = options_.station_name.empty()
+                             ? store_.GetSetting("station.name").value_or("station")
+                             : options_.station_name;
+  request.village = store_.GetSetting("station.village").value_or("");
+  return station_sync::Enrol(store_, county, *station, request, clock_.NowSeconds());
+}
+
+base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result) {
+  ProgressRecorder recorder(store_, clock_);
+  Delivery delivery(store_, fs_, clock_, county, options_.data_dir + "/outbox", options_.delivery);
+  delivery.set_progress_listener([&recorder](const TransferProgress& p) { recorder(p); });
+  DeliveryReport& out = result.delivery;
+  if (base::Status sent = delivery.SendDueReports(out); !sent.ok()) return sent;
+  if (out.reports_failed > 0 && out.reports_acknowledged == 0 && out.reports_due > 0) {
+    // Nothing got through: the link or the county is down. The other steps
+    // would only fail the same way; try again after the backoff.
+    return base::Ok();
+  }
+  if (base::Status sent = delivery.SendRatings(out); !sent.ok()) return sent;
+  if (base::Status sent = delivery.SendWatchRecords(out); !sent.ok()) return sent;
+  if (base::Status applied = delivery.ApplyEvents(out); !applied.ok()) return applied;
+  std::vector<std::string> recent_errors;
+  if (auto last = store_.GetSetting("sync.last_round_error"); last && !last->empty()) {
+    recent_errors.push_back(*last);
+  }
+  if (base::Status sent = delivery.SendHealth(options_.data_dir, recent_errors, out); !sent.ok()) return sent;
+  const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
+  if (!down.ok()) result.errors.push_back("content: " + down.error().message);
+  return base::Ok();
+}
+
+base::Status SyncEngine::ContentDown(CountyConnection& county) {
+  if (options_.skip_content) return base::Ok();
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
+  if (!enrolment.ok()) return enrolment.error();
+  if (!*enrolment) return base::Ok();
+  base::Result<minisign::PublicKey> key = minisign::ParsePublicKey((*enrolment)->content_key);
+  if (!key.ok()) return key.error();
+  ContentLibrary library(store_, options_.data_dir, *key, clock_);
+  ContentSyncOptions content;
+  content.server_url = county.base_url();
+  content.http.bearer_token = (*enrolment)->token;
+  content.http.connect_timeout_s = static_cast<long>(options_.transport.connect_timeout_s);
+  content.http.low_speed_bytes_per_s = static_cast<long>(options_.transport.low_speed_bytes_per_s);
+  content.http.low_speed_time_s = static_cast<long>(options_.transport.low_speed_time_s);
+  content.http.max_recv_bytes_per_s =
+      options_.transport.max_bytes_per_s > 0
+          ? options_.transport.max_bytes_per_s
+          : SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
+  content.http.ca_file = options_.transport.ca_file;
+  content.unit_random = options_.delivery.unit_random;
+  ProgressRecorder recorder(store_, clock_);
+  content.progress = [&recorder](const DownloadProgress& p) {
+    recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
+  };
+  ContentSync sync(library, content);
+  base::Result<ContentSyncReport> report = sync.RunOnce();
+  if (!report.ok()) return report.error();
+  return base::Ok();
+}
+
+base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyConnection* county) {
+  const std::int64_t now_s = clock_.NowSeconds();
+  std::vector<std::string> errors = result.errors;
+  errors.insert(errors.end(), result.delivery.errors.begin(), result.delivery.errors.end());
+  const bool failed = !errors.empty() || !result.delivery.AllDelivered();
+  std::string error_text;
+  for (const std::string& e : errors) error_text += (error_text.empty() ? "" : "; ") + e;
+  if (error_text.empty() && result.delivery.reports_failed > 0) {
+    error_text = std::to_string(result.delivery.reports_failed) + " report(s) not delivered; retrying";
+  }
+  if (error_text.empty() && result.delivery.reports_refused > 0) {
+    error_text = std::to_string(result.delivery.reports_refused) + " report(s) refused by the county";
+  }
+
+  auto read = store::sql::Statement::Prepare(store_.handle(),
+                                             "SELECT round_failures FROM sync_state WHERE id = 1");
+  if (!read.ok()) return read.error();
+  base::Result<bool> row = read->Step();
+  if (!row.ok()) return row.error();
+  const int failures = failed ? (*row ? static_cast<int>(read->Int(0)) : 0) + 1 : 0;
+  RoundResult with_failures = result;
+  const std::int64_t next_s = NextRoundAt(with_failures, now_s, failures);
+
+  auto update = store::sql::Statement::Prepare(
+      store_.handle(),
+      "UPDATE sync_state SET round_failures = ?1, next_round_at = ?2, last_round_at = ?3, "
+      "last_success_at = CASE WHEN ?4 THEN ?3 ELSE last_success_at END, "
+      "last_error = CASE WHEN ?5 != '' THEN ?5 ELSE last_error END, "
+      "last_error_at = CASE WHEN ?5 != '' THEN ?3 ELSE last_error_at END, "
+      "clock_offset_s = COALESCE(?6, clock_offset_s), "
+      "clock_offset_at = CASE WHEN ?6 IS NULL THEN clock_offset_at ELSE ?3 END WHERE id = 1");
+  if (!update.ok()) return update.error();
+  update->Bind(1, std::int64_t{failures}).Bind(2, next_s).Bind(3, now_s);
+  update->Bind(4, std::int64_t{failed ? 0 : 1}).Bind(5, error_text);
+  if (county != nullptr && county->clock_offset_s()) {
+    update->Bind(6, *county->clock_offset_s());
+  } else {
+    update->BindNull(6);
+  }
+  if (base::Status ran = update->Run(); !ran.ok()) return ran;
+  if (!error_text.empty()) base::LogWarn("sync", "round: " + error_text);
+  if (base::Result<std::vector<UndeliveredReport>> undelivered = Undelivered(store_); undelivered.ok()) {
+    if (const auto stuck = StuckReports(*undelivered, now_s); !stuck.empty()) {
+      base::LogError("sync", std::to_string(stuck.size()) +
+                                 " report(s) undelivered for over a day, the oldest " +
+                                 stuck.front().report_id + ": " + stuck.front().last_error);
+    }
+  }
+  return store_.SetSetting("sync.last_round_error", error_text);
+}
+
+std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s,
+                                     int round_failures) const {
+  std::int64_t next_s = 0;
+  if (round_failures > 0) {
+    const std::int64_t delay_ms =
+        NextTryDelayMs(options_.round_backoff, round_failures, options_.delivery.unit_random(),
+                       last.delivery.earliest_retry_after_s > 0
+                           ? std::optional<std::int64_t>(last.delivery.earliest_retry_after_s)
+                           : std::nullopt);
+    next_s = now_s + std::max<std::int64_t>(1, delay_ms / 1000);
+  } else {
+    next_s = now_s + 60 * std::int64_t{SettingInt(store_, "sync.interval_minutes", 15, 1, 24 * 60)};
+  }
+  // A report whose retry comes sooner pulls the round forward.
+  auto earliest = store::sql::Statement::Prepare(
+      store_.handle(), "SELECT MIN(retry_at) FROM reports WHERE status = 'failed'");
+  if (earliest.ok()) {
+    base::Result<bool> row = earliest->Step();
+    if (row.ok() && *row && !earliest->IsNull(0)) {
+      next_s = std::min(next_s, std::max(now_s + 1, earliest->Int(0)));
+    }
+  }
+  base::Result<SyncWindow> window = ParseSyncWindow(store_.GetSetting("sync.window").value_or(""));
+  if (!window.ok()) {
+    base::LogWarn("sync", window.error().message + "; syncing at any time");
+    return next_s;
+  }
+  const int offset = SettingInt(store_, "station.utc_offset_minutes", 8 * 60, -12 * 60, 14 * 60);
+  return NextWindowOpen(*window, next_s, offset);
+}
+
+void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    auto next = store::sql::Statement::Prepare(store_.handle(),
+                                               "SELECT next_round_at FROM sync_state WHERE id = 1");
+    std::int64_t next_s = 0;
+    if (next.ok()) {
+      base::Result<bool> row = next->Step();
+      if (row.ok() && *row && !next->IsNull(0)) next_s = next->Int(0);
+    }
+    const std::int64_t now_s = clock_.NowSeconds();
+    if (now_s >= next_s && !InWindowNow(now_s)) {
+      next_s = NextRoundAt(RoundResult{}, now_s, 0);  // outside the window: its next opening
+      auto later = store::sql::Statement::Prepare(
+          store_.handle(), "UPDATE sync_state SET next_round_at = ?1 WHERE id = 1");
+      if (later.ok()) (void)later->Bind(1, next_s).Run();
+    }
+    if (now_s >= next_s) {
+      base::Result<RoundResult> round = RunRound();
+      if (!round.ok()) {
+        // Another engine holds the lock (the kiosk and kiosk-sync both
+        // running): it does the work; look again later.
+        base::LogInfo("sync", "round skipped: " + round.error().message);
+        auto later = store::sql::Statement::Prepare(
+            store_.handle(), "UPDATE sync_state SET next_round_at = ?1 WHERE id = 1");
+        if (later.ok()) (void)later->Bind(1, clock_.NowSeconds() + 60).Run();
+      }
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+bool SyncEngine::InWindowNow(std::int64_t now_s) const {
+  base::Result<SyncWindow> window = ParseSyncWindow(store_.GetSetting("sync.window").value_or(""));
+  if (!window.ok()) return true;
+  return InSyncWindow(*window, now_s,
+                      SettingInt(store_, "station.utc_offset_minutes", 8 * 60, -12 * 60, 14 * 60));
+}
+
+base::Status RequestSyncNow(store::Store& store) {
+  return store::sql::Exec(store.handle(), "UPDATE sync_state SET next_round_at = 0 WHERE id = 1");
+}
+
+// ---- Sneakernet ------------------------------------------------------------------------------
+
+base::Result<int> ExportOutbox(store::Store& store, FileSystem& fs, const std::string& data_dir,
+                               const std::string& stick_dir) {
+  using nlohmann::json;
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store);
+  if (!enrolment.ok()) return enrolment.error();
+  if (!*enrolment) {
+    return base::MakeError(base::ErrorCode::kUnavailable,
+                           "not enrolled: the county could not tell whose reports these are");
+  }
+  std::string dir = stick_dir;
+  for (const std::string& part : {std::string(), std::string("/village-station"),
+                                  std::string("/outbox"), "/" + (*enrolment)->station_id}) {
+    dir += part;
+    if (base::Status made = fs.MakeDirectory(dir); !made.ok()) return made.error();
+  }
+  OutboxQueue queue(store, fs, data_dir + "/outbox");
+  base::Result<std::vector<UndeliveredReport>> undelivered = Undelivered(store);
+  if (!undelivered.ok()) return undelivered.error();
+  int written = 0;
+  for (const UndeliveredReport& r : *undelivered) {
+    base::Result<QueuedReport> report = queue.Get(r.report_id);
+    if (!report.ok()) return report.error();
+    const std::string target = dir + "/" + r.report_id;
+    if (base::Status made = fs.MakeDirectory(target); !made.ok()) return made.error();
+    std::vector<std::string> names = {"envelope"};
+    for (const SealedBlob& blob : report->blobs) names.push_back(blob.sha256_hex);
+    for (const std::string& name : names) {
+      base::Result<std::string> bytes = fs.ReadFile(report->directory + "/" + name);
+      if (!bytes.ok()) return bytes.error();
+      if (base::Status copied = WriteFileDurably(fs, target + "/" + name, *bytes, 0644); !copied.ok()) {
+        return copied.error();
+      }
+    }
+    ++written;
+  }
+
+  base::Result<std::vector<OutboxQueue::Rating>> ratings = queue.RatingsToUpload();
+  if (!ratings.ok()) return ratings.error();
+  json rating_items = json::array();
+  for (const OutboxQueue::Rating& r : *ratings) {
+    rating_items.push_back({{"report_id", r.report_id}, {"faces", r.faces}, {"rated_at", r.rated_at_s}});
+    if (rating_items.size() == 1000) break;  // the protocol's batch limit
+  }
+  auto records = store::sql::Statement::Prepare(
+      store.handle(),
+      "SELECT record_id, lesson_id, started_at, seconds_watched, completed FROM watch_records "
+      "WHERE uploaded_at IS NULL ORDER BY started_at, record_id LIMIT 1000");
+  if (!records.ok()) return records.error();
+  json record_items = json::array();
+  for (;;) {
+    base::Result<bool> row = records->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    record_items.push_back({{"record_id", records->Text(0)},
+                            {"lesson_id", records->Text(1)},
+                            {"started_at", records->Int(2)},
+                            {"seconds_watched", records->Int(3)},
+                            {"completed", records->Int(4) != 0}});
+  }
+  if (base::Status saved = WriteFileDurably(fs, dir + "/ratings.json",
+                                            json{{"ratings", rating_items}}.dump(), 0644);
+      !saved.ok()) {
+    return saved.error();
+  }
+  if (base::Status saved = WriteFileDurably(fs, dir + "/watch-records.json",
+                                            json{{"records", record_items}}.dump(), 0644);
+      !saved.ok()) {
+    return saved.error();
+  }
+  base::LogInfo("sync", "exported " + std::to_string(written) + " report(s), " +
+                            std::to_string(rating_items.size()) + " rating(s) and " +
+                            std::to_string(record_items.size()) + " watch record(s) to " + dir);
+  return written;
+}
+
+}  // namespace station_sync

@@ -1,0 +1,120 @@
+// kill -9 of the real kiosk-sync process at random moments while it
+// delivers reports to the real county server, many times; then one clean
+// run. Every report must be acknowledged at the station and held exactly
+// once, byte for byte, at the county.
+
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "store/sql.h"
+#include "sync/outbox_queue.h"
+#include "tests/base/scratch_dir.h"
+#include "tests/sync/county_fixture.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace station_sync;
+
+pid_t SpawnKioskSync(const std::string& data_dir) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> args = {KIOSK_SYNC, "--data", data_dir, "--once", "--log-level", "error"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  REQUIRE(::posix_spawn(&pid, KIOSK_SYNC, &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 of kiosk-sync at random moments, then a clean run: every report once at the county",
+          "[sync][slow]") {
+  constexpr int kReports = 100;
+  constexpr int kKills = 60;
+  test::ScratchDir dir;
+  test::CountyFixture county(dir.File("county"));
+  test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
+  std::vector<SubmittedReport> reports;
+  for (int i = 0; i < kReports; ++i) reports.push_back(station.File(i % 2, 24'000, 500 + i));
+  station.CloseOutbox();
+
+  auto acknowledged = [&] {
+    auto count = store::sql::Statement::Prepare(
+        station.store().handle(), "SELECT COUNT(*) FROM reports WHERE status = 'acknowledged'");
+    REQUIRE(count.ok());
+    REQUIRE(*count->Step());
+    return count->Int(0);
+  };
+  // Calibration: how long until a run acknowledges its first report (start-
+  // up, lock, enrolment read, first uploads), so that kills land during
+  // delivery and not all before it. That run is killed too.
+  const auto started = std::chrono::steady_clock::now();
+  const pid_t first = SpawnKioskSync(station.data_dir());
+  while (acknowledged() == 0 && std::chrono::steady_clock::now() - started < std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const auto first_ack_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  ::kill(first, SIGKILL);
+  int first_status = 0;
+  REQUIRE(::waitpid(first, &first_status, 0) == first);
+  REQUIRE(acknowledged() > 0);
+
+  std::mt19937_64 random(5);
+  int killed_while_running = 0;
+  int kills_during_delivery = 0;  // some reports still unacknowledged after it
+  for (int kill = 0; kill < kKills; ++kill) {
+    const pid_t pid = SpawnKioskSync(station.data_dir());
+    std::this_thread::sleep_for(std::chrono::microseconds(first_ack_us / 2 + random() % (first_ack_us + 1)));
+    if (::kill(pid, SIGKILL) == 0) ++killed_while_running;
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    const std::int64_t done = acknowledged();
+    if (done < kReports) ++kills_during_delivery;
+  }
+
+  // The clean run delivers whatever is left and says so with exit code 0.
+  const pid_t pid = SpawnKioskSync(station.data_dir());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  INFO(killed_while_running << " of " << kKills << " runs killed while running");
+  INFO(kills_during_delivery << " kills left reports undelivered");
+  CHECK(killed_while_running >= kKills / 2);
+  CHECK(kills_during_delivery >= 10);
+
+  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
+  base::Result<std::vector<county::ReportRow>> rows = county.store().Reports();
+  REQUIRE(rows.ok());
+  std::map<std::string, std::string> at_county;
+  for (const county::ReportRow& row : *rows) {
+    INFO("report " << row.report_id);
+    CHECK(at_county.emplace(row.report_id, row.envelope).second);  // never twice
+  }
+  CHECK(at_county.size() == reports.size());
+  for (const SubmittedReport& r : reports) {
+    base::Result<QueuedReport> queued = queue.Get(r.report_id);
+    REQUIRE(queued.ok());
+    CHECK(queued->state == ReportState::kAcknowledged);
+    REQUIRE(at_county.count(r.report_id) == 1);
+    CHECK(Sha256Hex(at_county.at(r.report_id)) == queued->envelope_sha256);
+  }
+}

@@ -1,0 +1,109 @@
+// The sync engine's pure parts (window, stuck reports, what counts as the
+// county's answer) and, with the real county server on 127.0.0.1 and real
+// libcurl, a whole round: enrol, deliver, events, status.
+
+#include <catch2/catch.hpp>
+
+#include "store/store.h"
+#include "sync/delivery.h"
+#include "sync/enrolment.h"
+#include "sync/sync_engine.h"
+#include "tests/base/scratch_dir.h"
+#include "tests/sync/county_fixture.h"
+
+namespace {
+
+using namespace station_sync;
+
+constexpr std::int64_t kMidnightUtc = 1795132800;  // 2026-11-18 00:00:00 UTC
+constexpr int kBeijing = 8 * 60;
+
+std::int64_t LocalTime(int hours, int minutes) {  // that day, Beijing time
+  return kMidnightUtc - kBeijing * 60 + hours * 3600 + minutes * 60;
+}
+
+}  // namespace
+
+TEST_CASE("a sync window is read from HH:MM-HH:MM and may wrap midnight", "[sync]") {
+  SECTION("nights only") {
+    base::Result<SyncWindow> window = ParseSyncWindow("22:00-06:00");
+    REQUIRE(window.ok());
+    CHECK(InSyncWindow(*window, LocalTime(23, 0), kBeijing));
+    CHECK(InSyncWindow(*window, LocalTime(2, 30), kBeijing));
+    CHECK(InSyncWindow(*window, LocalTime(22, 0), kBeijing));
+    CHECK_FALSE(InSyncWindow(*window, LocalTime(6, 0), kBeijing));
+    CHECK_FALSE(InSyncWindow(*window, LocalTime(12, 0), kBeijing));
+    CHECK(NextWindowOpen(*window, LocalTime(23, 0), kBeijing) == LocalTime(23, 0));
+    CHECK(NextWindowOpen(*window, LocalTime(12, 0), kBeijing) == LocalTime(22, 0));
+    CHECK(NextWindowOpen(*window, LocalTime(21, 59) + 30, kBeijing) == LocalTime(22, 0));
+  }
+  SECTION("lunch time, not wrapping") {
+    base::Result<SyncWindow> window = ParseSyncWindow("12:00-13:30");
+    REQUIRE(window.ok());
+    CHECK(InSyncWindow(*window, LocalTime(12, 45), kBeijing));
+    CHECK_FALSE(InSyncWindow(*window, LocalTime(13, 30), kBeijing));
+    // After today's window: tomorrow's.
+    CHECK(NextWindowOpen(*window, LocalTime(14, 0), kBeijing) == LocalTime(12, 0) + 24 * 3600);
+  }
+  SECTION("empty means any time") {
+    base::Result<SyncWindow> window = ParseSyncWindow("");
+    REQUIRE(window.ok());
+    CHECK(window->always());
+    CHECK(InSyncWindow(*window, LocalTime(15, 0), kBeijing));
+  }
+  SECTION("anything else is refused") {
+    const char* text = GENERATE("22-06", "25:00-06:00", "22:00", "22:00-6:00", "aa:bb-cc:dd", "22:60-01:00");
+    CHECK_FALSE(ParseSyncWindow(text).ok());
+  }
+}
+
+TEST_CASE("a report undelivered for more than a day is stuck", "[sync]") {
+  const std::int64_t now = kMidnightUtc;
+  std::vector<UndeliveredReport> reports = {
+      {"a", "T1", now - 25 * 3600, 7, "no answer", std::nullopt},
+      {"b", "T2", now - 23 * 3600, 3, "", std::nullopt},
+      {"c", "T3", now + 3600, 0, "", std::nullopt},  // clock went backwards since
+  };
+  const std::vector<UndeliveredReport> stuck = StuckReports(reports, now);
+  REQUIRE(stuck.size() == 1);
+  CHECK(stuck[0].report_id == "a");
+}
+
+TEST_CASE("only the county's own answers count", "[sync]") {
+  HttpResponse response;
+  response.status = 200;
+  response.body = R"({"protocol":"village-station/1","status":"acknowledged"})";
+  SECTION("a captive portal's 200 page is not the county") {
+    response.headers = {{"content-type", "text/html"}};
+    response.body = "<html><body>Log in to the wifi</body></html>";
+    CHECK_FALSE(ReadCountyResponse(response, 0).ok());
+  }
+  SECTION("the header without the JSON marker is not the county") {
+    response.headers = {{"x-village-protocol", "1"}};
+    response.body = R"({"status":"acknowledged"})";
+    CHECK_FALSE(ReadCountyResponse(response, 0).ok());
+  }
+  SECTION("the marker without the header is not the county") {
+    CHECK_FALSE(ReadCountyResponse(response, 0).ok());
+  }
+  SECTION("header and marker: the county, with its clock and Retry-After") {
+    response.status = 429;
+    response.body = R"({"protocol":"village-station/1","error":"overloaded"})";
+    response.headers = {{"x-village-protocol", "1"}, {"x-server-time", "1795132800"},
+                        {"retry-after", "7"}};
+    base::Result<CountyResponse> answer = ReadCountyResponse(response, 0);
+    REQUIRE(answer.ok());
+    CHECK(answer->status == 429);
+    CHECK(answer->error == "overloaded");
+    CHECK(answer->retry_after_s == 7);
+    CHECK(answer->server_time_s == 1795132800);
+  }
+  SECTION("a 304 has no body") {
+    response.status = 304;
+    response.body.clear();
+    response.headers = {{"x-village-protocol", "1"}, {"etag", "\"ev-0-3\""}};
+    base::Result<CountyResponse> answer = ReadCountyResponse(response, 0);
+    REQUIRE(answer.ok());
+    CHECK(answer->etag == "\"ev-0-3\"");
+  }
+}
