@@ -20,12 +20,22 @@ std::string MinutesText(std::int64_t seconds) {
 std::string_view ScreenName(Screen screen) {
   switch (screen) {
     case Screen::kHome: return "home";
-    case Screen::kNotYetOpen: return "not-yet-open";
     case Screen::kLibrary: return "library";
     case Screen::kLesson: return "lesson";
     case Screen::kPlayer: return "player";
     case Screen::kAdminPin: return "admin-pin";
     case Screen::kAdminSettings: return "admin-settings";
+    case Screen::kReportWhat: return "report-what";
+    case Screen::kReportSay: return "report-say";
+    case Screen::kReportWrite: return "report-write";
+    case Screen::kReportPhotos: return "report-photos";
+    case Screen::kReportWhere: return "report-where";
+    case Screen::kReportWho: return "report-who";
+    case Screen::kReportCheck: return "report-check";
+    case Screen::kReportDone: return "report-done";
+    case Screen::kReportUnavailable: return "report-unavailable";
+    case Screen::kCheckCode: return "check-code";
+    case Screen::kCheckStatus: return "check-status";
   }
   return "unknown";
 }
@@ -62,8 +72,21 @@ void App::Apply(const Action& action) {
 }
 
 void App::On(const GoHome&) {
+  // A villager halfway through a report is asked before it is thrown away.
+  if (IsReportStep(state_.screen) && state_.report.has_content() && !state_.report.saving) {
+    state_.report.confirm_leave = true;
+    state_.report.recording = false;
+    state_.report.playing_voice = false;
+    return;
+  }
+  ResetToHome();
+}
+
+void App::ResetToHome() {
+  if (state_.report.saving) return;  // the report is being written: never abandon it halfway
   if (state_.viewing) FinishViewing(last_progress_at_, false);
   pin_to_check_.reset();
+  report_to_finalise_.reset();
   const StationSettings saved = state_.settings;
   state_ = AppState{};
   state_.settings = saved;
@@ -77,8 +100,12 @@ void App::On(const OpenService& open) {
     state_.screen = Screen::kLibrary;
     return;
   }
-  state_.pending_service = open.service;
-  state_.screen = Screen::kNotYetOpen;
+  if (open.service == Service::kReportProblem) {
+    StartReportFlow();
+    return;
+  }
+  state_.check = CheckFlow{};
+  state_.screen = Screen::kCheckCode;
 }
 
 void App::On(const OpenAdmin&) {
@@ -202,7 +229,9 @@ void App::On(const SaveDraft&) {
 void App::On(const IdleTimeout&) {
   // A lesson playing is someone watching; a paused one left alone is not.
   if (state_.screen == Screen::kPlayer && !state_.controls.paused) return;
-  if (state_.screen != Screen::kHome) On(GoHome{});
+  // Nor is someone speaking into the microphone, or a report being saved.
+  if (state_.report.recording || state_.report.saving) return;
+  if (state_.screen != Screen::kHome) ResetToHome();
 }
 
 }  // namespace kiosk

@@ -15,18 +15,28 @@
 
 #include "base/result.h"
 #include "kiosk/admin_pin.h"
+#include "kiosk/message.h"
+#include "kiosk/report_flow.h"
 #include "kiosk/viewing.h"
 #include "store/lessons.h"
 
 namespace store { class Store; }
+namespace station_sync { class Outbox; }
 
 namespace kiosk {
 
-enum class Screen { kHome, kNotYetOpen, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings };
-std::string_view ScreenName(Screen screen);  // "home", "not-yet-open", ...
+enum class Screen {
+  kHome, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings,
+  // Report a problem, step by step, then the ticket.
+  kReportWhat, kReportSay, kReportWrite, kReportPhotos, kReportWhere, kReportWho, kReportCheck,
+  kReportDone, kReportUnavailable,
+  // Check my report.
+  kCheckCode, kCheckStatus,
+};
+class PinyinInput;
+std::string_view ScreenName(Screen screen);  // "home", "library", ...
 
-// The services on the home screen. A service whose screens are not built yet
-// leads to a plain "not open yet" notice.
+// The services on the home screen.
 enum class Service { kWatchLessons, kReportProblem, kCheckReport };
 
 struct StationSettings {
@@ -41,12 +51,6 @@ struct StationSettings {
 StationSettings LoadSettings(const store::Store& store);
 base::Status SaveSettings(store::Store& store, const StationSettings& settings);
 
-// A message to show: a catalog key and its placeholder values.
-struct Message {
-  std::string key;  // empty: nothing to show
-  std::vector<std::pair<std::string, std::string>> values;
-  bool is_error = false;
-};
 
 struct PinPadState {
   enum class Mode { kEnter, kCreate, kConfirm };
@@ -101,13 +105,15 @@ struct AppState {
   PlayerControls controls;
   std::optional<Viewing> viewing;            // while a lesson plays
   std::vector<store::QuarantinedLesson> quarantined;  // for the admin area
-  Service pending_service = Service::kWatchLessons;  // for kNotYetOpen
   StationSettings settings;  // as saved in the store
   StationSettings draft;     // being edited in the admin area
   PinPadState pin;
   Message settings_message;
   bool admin_unlocked = false;
   bool quit_requested = false;
+  ReportFlow report;
+  CheckFlow check;
+  std::uint64_t prompt_generation = 0;  // bumped by "listen again"
 };
 
 // --- Intents -------------------------------------------------------------
@@ -138,10 +144,60 @@ struct PlaybackFailed { base::Error error; std::int64_t now = 0; };
 struct CatalogChanged {};
 struct RestoreLesson { std::string lesson_id; };
 
+// Report a problem. Steps move forward and back in a fixed order; the check
+// step can jump to any earlier one to change it.
+struct ReportNext {};
+struct ReportBack {};
+struct ReportEditStep { Screen step; };
+struct ChooseCategory { std::string id; };
+struct StartRecording {};
+struct StopRecording {};
+struct DiscardVoice {};
+struct PlayVoice { bool play = true; };
+struct TakePhoto {};
+struct RemovePhoto { std::uint64_t photo_id; };
+struct FocusField { TextField field; };
+struct ChooseReporter { bool named = false; bool for_resident = false; };
+struct KeyPress {
+  enum class Kind { kLetter, kBackspace, kSpace, kEnter, kCandidate, kPageUp, kPageDown, kMode };
+  Kind kind = Kind::kLetter;
+  char letter = 0;                          // kLetter: a key cap, ' ' to '~'
+  int candidate = 0;                        // kCandidate: index on the page
+  KeyboardMode mode = KeyboardMode::kPinyin;  // kMode
+};
+struct SendReport { std::int64_t now = 0; };
+struct LeaveReport {};     // confirmed: discard the report under way
+struct StayInReport {};
+struct SpeakAgain {};
+// From the station's devices and workers.
+struct VoiceRecorded { base::Result<ReportVoice> note; };
+struct VoicePlaybackEnded {};
+struct PhotoTaken { base::Result<ReportPhoto> photo; };
+struct ReportFinalised { base::Result<station_sync::SubmittedReport> outcome; };
+// Check my report.
+struct CheckKey { char symbol; };
+struct CheckDelete {};
+struct CheckSubmit { std::int64_t now = 0; };
+struct RateReport { int faces = 0; std::int64_t now = 0; };
+struct OpenSubmittedReport { std::int64_t now = 0; };  // from the ticket screen
+
 using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete, PinSubmit,
                             EditDraft, SaveDraft, IdleTimeout, PinChecked, ShowShelf, OpenLesson,
                             BackToLibrary, PlayLesson, ControlPlayer, ClosePlayer, PlaybackProgress,
-                            PlaybackEnded, PlaybackFailed, CatalogChanged, RestoreLesson>;
+                            PlaybackEnded, PlaybackFailed, CatalogChanged, RestoreLesson, ReportNext, ReportBack,
+                            ReportEditStep, ChooseCategory, StartRecording, StopRecording, DiscardVoice, PlayVoice,
+                            TakePhoto, RemovePhoto, FocusField, ChooseReporter, KeyPress, SendReport, LeaveReport,
+                            StayInReport, SpeakAgain, VoiceRecorded, VoicePlaybackEnded, PhotoTaken, ReportFinalised,
+                            CheckKey, CheckDelete, CheckSubmit, RateReport, OpenSubmittedReport>;
+
+// What the report flow needs from the station. Either may be absent: no
+// outbox means reporting is not set up here (a notice says so); no pinyin
+// engine means the keyboard types Latin letters and digits only.
+struct ReportTools {
+  station_sync::Outbox* outbox = nullptr;
+  PinyinInput* pinyin = nullptr;
+  std::string language_of_reports = "zh-CN";
+};
 
 class App {
  public:
@@ -161,6 +217,11 @@ class App {
   // Playbacks the station did not finish before it last stopped count as
   // failures (a lesson that crashes the station must not do it forever).
   void RecoverInterruptedPlaybacks(std::int64_t now);
+
+  void AttachReportTools(ReportTools tools) { report_tools_ = tools; }
+  // The report to save durably, once "send" was tapped: the caller runs
+  // Outbox::Finalise() on a worker and reports back with ReportFinalised.
+  std::optional<station_sync::ReportDraft> TakeReportToFinalise();
 
  private:
   void On(const GoHome&);
@@ -184,6 +245,32 @@ class App {
   void On(const PlaybackFailed&);
   void On(const CatalogChanged&);
   void On(const RestoreLesson&);
+  void On(const ReportNext&);
+  void On(const ReportBack&);
+  void On(const ReportEditStep&);
+  void On(const ChooseCategory&);
+  void On(const StartRecording&);
+  void On(const StopRecording&);
+  void On(const DiscardVoice&);
+  void On(const PlayVoice&);
+  void On(const TakePhoto&);
+  void On(const RemovePhoto&);
+  void On(const FocusField&);
+  void On(const ChooseReporter&);
+  void On(const KeyPress&);
+  void On(const SendReport&);
+  void On(const LeaveReport&);
+  void On(const StayInReport&);
+  void On(const SpeakAgain&);
+  void On(const VoiceRecorded&);
+  void On(const VoicePlaybackEnded&);
+  void On(const PhotoTaken&);
+  void On(const ReportFinalised&);
+  void On(const CheckKey&);
+  void On(const CheckDelete&);
+  void On(const CheckSubmit&);
+  void On(const RateReport&);
+  void On(const OpenSubmittedReport&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
@@ -192,6 +279,12 @@ class App {
   void LoadShelf(store::Shelf shelf, const std::string& category);
   void LoadQuarantined();
   void FinishViewing(std::int64_t now, bool ended);
+  void StartReportFlow();
+  void ResetToHome();
+  EditableText& Editing();
+  void TypeCommitted();
+  void CommitComposition();
+  void LoadReportStatus(const std::string& code, std::int64_t now);
 
   store::Store& store_;
   AdminPin admin_pin_;
@@ -202,6 +295,13 @@ class App {
   std::uint64_t next_playback_id_ = 1;
   std::vector<PlayerCommand> player_commands_;
   std::int64_t last_progress_at_ = 0;  // `now` of the last PlaybackProgress
+  ReportTools report_tools_;
+  std::optional<station_sync::ReportDraft> report_to_finalise_;
 };
+
+// The step before / after `step` in the report flow (itself at the ends).
+Screen PreviousReportStep(Screen step);
+Screen NextReportStep(Screen step);
+bool IsReportStep(Screen screen);
 
 }  // namespace kiosk

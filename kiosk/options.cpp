@@ -24,6 +24,8 @@ bool ParseSize(const std::string& text, int& width, int& height) {
 const char* Usage() {
   return "usage: kiosk [--data-dir DIR] [--windowed [WxH]] [--script FILE] [--screenshot-dir DIR]\n"
          "             [--assets-dir DIR] [--idle-timeout SECONDS] [--log-level debug|info|warn|error]\n"
+         "             [--audio default|null] [--camera-source FILE] [--mic-source FILE] [--camera-device DEV]\n"
+         "             [--set KEY=VALUE]...\n"
          "Runs the village station full screen. --script runs a scripted tour (docs/SCRIPTING.md)\n"
          "and exits non-zero if a step fails.\n";
 }
@@ -56,6 +58,16 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (arg == "--audio") {
       if (!value(text) || (text != "default" && text != "null")) return Bad("--audio takes default or null");
       options.null_audio = text == "null";
+    } else if (arg == "--camera-source") {
+      if (!value(options.camera_source)) return Bad("--camera-source needs an image or video file");
+    } else if (arg == "--mic-source") {
+      if (!value(options.mic_source)) return Bad("--mic-source needs an audio file");
+    } else if (arg == "--set") {
+      const std::size_t equals = value(text) ? text.find('=') : std::string::npos;
+      if (equals == std::string::npos || equals == 0) return Bad("--set takes KEY=VALUE");
+      options.settings.emplace_back(text.substr(0, equals), text.substr(equals + 1));
+    } else if (arg == "--camera-device") {
+      if (!value(options.camera_device)) return Bad("--camera-device needs a device path");
     } else if (arg == "--frame-stats") {
       options.frame_stats = true;
     } else if (arg == "--continuous-redraw") {

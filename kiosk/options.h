@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -18,8 +19,16 @@ struct Options {
   int idle_timeout_s = 120;    // --idle-timeout SECONDS: back home after no input
   std::string log_level = "info";
   bool null_audio = false;     // --audio null: no sound device, real-time pace
-  bool continuous_redraw = false;
-  bool frame_stats = false;    // --frame-stats: log frame draw times at exit (benchmarks)  // --continuous-redraw: a busy loop, for benchmarks only
+  bool continuous_redraw = false;  // --continuous-redraw: a busy loop, for benchmarks only
+  bool frame_stats = false;    // --frame-stats: log frame draw times at exit (benchmarks)
+  // --camera-source FILE / --mic-source FILE: an image or video file stands in
+  // for the camera, an audio file for the microphone (headless runs, tests).
+  std::string camera_source;
+  std::string mic_source;
+  std::string camera_device = "/dev/video0";  // --camera-device
+  // --set KEY=VALUE (repeatable): station settings written at start-up, e.g.
+  // station.village, report.county_key_file (for set-up scripts and tests).
+  std::vector<std::pair<std::string, std::string>> settings;
   bool help = false;
 };
 

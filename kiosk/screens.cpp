@@ -73,29 +73,6 @@ void DrawHome(Ui& ui, const HomeView& view, std::vector<Action>& actions) {
   EndScreen();
 }
 
-void DrawNotYetOpen(Ui& ui, const NotYetOpenView& view, std::vector<Action>& actions) {
-  BeginScreen("not-yet-open");
-  TopBar(ui, ui.T(ServiceKey(view.service)), actions);
-  ImDrawList* draw = ImGui::GetWindowDrawList();
-  const ImVec2 display = ImGui::GetIO().DisplaySize;
-  const float mid = display.x / 2;
-  const float top = ui.px(kTopBarHeight);
-  const float icon = ui.px(260);
-  draw->AddCircleFilled(ImVec2(mid, top + ui.px(250)), icon * 0.75f, ServiceColor(view.service));
-  DrawIcon(draw, ServiceIcon(view.service), ImVec2(mid, top + ui.px(250)), icon, colors::kText,
-           ServiceColor(view.service));
-  DrawCenteredText(draw, ui.fonts.display, ImVec2(mid, top + ui.px(520)), colors::kText, ui.T("notyet.title"));
-  DrawCenteredText(draw, ui.fonts.body, ImVec2(mid, top + ui.px(610)), colors::kTextDim, ui.T("notyet.body"),
-                   display.x - ui.px(2 * kMargin));
-  const ImVec2 button(ui.px(520), ui.px(140));
-  ImGui::SetCursorPos(ImVec2(mid - button.x / 2, display.y - button.y - ui.px(80)));
-  const Icon home = Icon::kHome;
-  if (BigButton(ui, "notyet.home", ui.T("nav.home"), button, colors::kLessons, &home, ui.fonts.title)) {
-    actions.push_back(GoHome{});
-  }
-  EndScreen();
-}
-
 void DrawAdminPin(Ui& ui, const PinView& view, std::vector<Action>& actions) {
   BeginScreen("admin-pin");
   const char* title_key = view.mode == PinPadState::Mode::kEnter    ? "admin.pin.enter"

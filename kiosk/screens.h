@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kiosk/app.h"
+#include "kiosk/pinyin_input.h"
 #include "kiosk/ui.h"
 
 namespace kiosk {
@@ -14,10 +15,6 @@ namespace kiosk {
 struct HomeView {
   std::string station_line;  // "<station> · <village>"
   std::string clock;         // "08:30"
-};
-
-struct NotYetOpenView {
-  Service service;
 };
 
 struct PinView {
@@ -73,6 +70,38 @@ struct PlayerView {
   ImVec2 cover_size{0, 0};
 };
 
+// Report a problem: every step, the ticket, and the notices around them.
+// The station supplies textures for photos and the camera, and the levels of
+// what is being recorded.
+class PhotoTextures {
+ public:
+  virtual ~PhotoTextures() = default;
+  // 0 while not ready.
+  virtual ImTextureID Texture(const ReportPhoto& photo, ImVec2* size) = 0;
+};
+
+struct ReportView {
+  Screen screen = Screen::kReportWhat;
+  const ReportFlow* report = nullptr;
+  std::string village;
+  const PinyinView* pinyin = nullptr;  // null: no engine here
+  bool pinyin_ready = false;
+  ImTextureID camera_preview = 0;      // the photo step: live picture, 0 while starting
+  ImVec2 camera_size{0, 0};
+  bool camera_failed = false;
+  float mic_level = 0;                 // 0..1, while recording
+  std::int64_t recorded_ms = 0;        // while recording
+  PhotoTextures* photos = nullptr;
+};
+void DrawReport(Ui& ui, const ReportView& view, std::vector<Action>& actions);
+
+struct CheckView {
+  Screen screen = Screen::kCheckCode;
+  const CheckFlow* check = nullptr;
+  int utc_offset_minutes = 480;  // for the times shown
+};
+void DrawCheck(Ui& ui, UiState& state, const CheckView& view, std::vector<Action>& actions);
+
 // A lesson is "new" for this long after it arrives, until first watched.
 inline constexpr std::int64_t kNewForSeconds = 14 * 24 * 3600;
 bool IsNew(const store::LessonEntry& entry, std::int64_t now);
@@ -81,7 +110,6 @@ bool IsNew(const store::LessonEntry& entry, std::int64_t now);
 ImVec2 AdminCornerMin(const Ui& ui);
 
 void DrawHome(Ui& ui, const HomeView& view, std::vector<Action>& actions);
-void DrawNotYetOpen(Ui& ui, const NotYetOpenView& view, std::vector<Action>& actions);
 void DrawLibrary(Ui& ui, UiState& state, const LibraryView& view, std::vector<Action>& actions);
 void DrawLesson(Ui& ui, const LessonView& view, std::vector<Action>& actions);
 // Drawn over the video (the window has no background). Controls show on a

@@ -23,7 +23,10 @@
 #include "kiosk/app.h"
 #include "kiosk/fonts.h"
 #include "kiosk/glyph_set.h"
+#include "kiosk/narrator.h"
+#include "kiosk/pinyin_input.h"
 #include "kiosk/playback.h"
+#include "kiosk/report_devices.h"
 #include "kiosk/pointer_input.h"
 #include "kiosk/screens.h"
 #include "kiosk/script_runner.h"
@@ -33,6 +36,7 @@
 #include "store/catalog.h"
 #include "store/lessons.h"
 #include "store/store.h"
+#include "sync/outbox.h"
 
 namespace kiosk {
 namespace {
@@ -44,6 +48,7 @@ constexpr float kDragSlopPx = 24;            // at 1080p
 constexpr std::uint64_t kFrameIntervalMs = 16;  // while animating
 constexpr int kFramesAfterInput = 3;         // ImGui settles within a few frames
 constexpr std::uint64_t kPlaybackProgressMs = 250;  // position, time text, subtitles
+constexpr std::uint64_t kMediaFrameMs = 40;  // camera preview and level meter: 25 fps
 
 double ProcessCpuMs() {
   timespec t{};
@@ -138,6 +143,10 @@ class Station final : public ScriptHost {
   void OnContentChanged();
   void ServicePlayback(std::uint64_t now_ms);
   PlayerView MakePlayerView();
+  void OpenOutbox();
+  void ServiceReport();
+  void CoverTypedText();
+  ReportView MakeReportView() const;
   void Wake();
 
   Options options_;
@@ -146,6 +155,10 @@ class Station final : public ScriptHost {
   std::unique_ptr<store::Store> store_;
   std::string store_error_;  // non-empty: show the startup error screen
   std::unique_ptr<App> app_;
+  // Reports: the outbox (absent until a county key is configured), pinyin
+  // input (librime, deployed in the background at start), the devices.
+  std::unique_ptr<station_sync::Outbox> outbox_;
+  std::unique_ptr<PinyinInput> pinyin_;
   // A PIN being verified on a worker; declared after store_, which it uses,
   // so it is joined first.
   std::future<base::Result<PinCheck>> pin_check_;
@@ -155,6 +168,10 @@ class Station final : public ScriptHost {
   // Need the GL context: destroyed in ~Station before it goes.
   std::unique_ptr<Playback> playback_;
   std::unique_ptr<ThumbnailCache> thumbnails_;
+  std::unique_ptr<ReportDevices> report_devices_;
+  std::unique_ptr<Narrator> narrator_;
+  std::uint64_t last_media_frame_ms_ = 0;
+  std::optional<Clock::time_point> send_tapped_at_;  // until the ticket is on screen
   std::uint64_t last_progress_ms_ = 0;
   std::string playing_lesson_id_;
   bool video_frame_new_ = false;
@@ -191,6 +208,7 @@ Station::~Station() {
   if (gl_) SDL_GL_MakeCurrent(window_, gl_);
   playback_.reset();
   thumbnails_.reset();
+  report_devices_.reset();  // waits for a report being saved
   if (imgui_ready_) {
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();
@@ -208,7 +226,7 @@ std::string_view Station::ScreenName() const {
 
 bool Station::Idle() const {
   return frames_pending_ == 0 && !ui_.animating && !pointer_.HasPending() && screenshot_path_.empty() &&
-         !pin_check_.valid() &&
+         !pin_check_.valid() && !(report_devices_ && report_devices_->Saving()) &&
          !SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
 }
 
@@ -229,8 +247,14 @@ void Station::OpenStore() {
     return;
   }
   store_ = std::move(*opened);
+  for (const auto& [key, value] : options_.settings) {
+    if (auto set = store_->SetSetting(key, value); !set) base::LogError("station", "cannot set " + key + ": " + set.error().message);
+    else base::LogInfo("station", "setting " + key + " = " + value);
+  }
   app_ = std::make_unique<App>(*store_);
   content_dir_ = options_.data_dir + "/content";
+  pinyin_ = std::make_unique<PinyinInput>(PinyinConfig{.user_data_dir = options_.data_dir + "/rime"});
+  OpenOutbox();
   ImportContent();
   app_->RecoverInterruptedPlaybacks(WallClockUnix());
 }
@@ -259,6 +283,28 @@ void Station::ImportContent() {
   if (auto saved = store_->SetSetting(kInstalledStampKey, stamp); !saved) {
     base::LogWarn("library", "the catalog will be installed again at the next start: " + saved.error().message);
   }
+}
+
+// Reporting works once the station knows the county's key; without it the
+// report button explains that the station is not set up yet.
+void Station::OpenOutbox() {
+  auto config = station_sync::LoadOutboxConfig(*store_, station_sync::PosixFileSystem(), options_.data_dir);
+  if (config) {
+    auto outbox = station_sync::Outbox::Open(*store_, station_sync::PosixFileSystem(), station_sync::SystemClock(),
+                                             std::move(*config));
+    if (outbox) {
+      outbox_ = std::move(*outbox);
+      const auto& recovery = outbox_->recovery();
+      base::LogInfo("report", "outbox open; recovered " + std::to_string(recovery.removed_staging) + " unfinished, " +
+                                  std::to_string(recovery.removed_uncommitted) + " uncommitted");
+      for (const std::string& id : recovery.damaged) base::LogError("report", "report " + id + " is damaged");
+    } else {
+      base::LogError("report", "the outbox cannot open: " + outbox.error().message);
+    }
+  } else {
+    base::LogWarn("report", "reporting is not set up: " + config.error().message);
+  }
+  app_->AttachReportTools({outbox_.get(), pinyin_.get()});
 }
 
 void Station::OnContentChanged() {
@@ -427,6 +473,9 @@ bool Station::Start() {
     base::LogWarn("thumbnails", made.error().message);
   }
   thumbnails_ = std::make_unique<ThumbnailCache>(std::move(thumbnails));
+  if (app_) narrator_ = std::make_unique<Narrator>(options_.null_audio, *translations_, app_->state().settings.language);
+  report_devices_ = std::make_unique<ReportDevices>(ReportDevicesConfig{
+      options_.camera_source, options_.camera_device, options_.mic_source, options_.null_audio, [this] { Wake(); }});
   if (!options_.script_path.empty()) {
     auto text = base::ReadFile(options_.script_path);
     if (!text) {
@@ -482,6 +531,10 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
   if (ui_.animating) return static_cast<int>(std::max<std::int64_t>(0, last_frame_ms_ + kFrameIntervalMs - now_ms));
   if (frames_pending_ > 0 || pointer_.HasPending() || quit_) return 0;
   if (pin_check_.valid()) return 10;  // its wake-up event may precede the result by a moment
+  if (report_devices_ && report_devices_->Active()) {
+    // The camera's picture and the level meter move; a saved report is due.
+    return static_cast<int>(std::max<std::int64_t>(0, last_media_frame_ms_ + kMediaFrameMs - now_ms));
+  }
   if (video_frame_new_) return 0;
   std::uint64_t wake = now_ms + MsUntilNextMinute();  // the clock on screen
   if (playback_ && playback_->is_open()) {
@@ -502,6 +555,7 @@ void Station::CheckIdleTimeout(std::uint64_t now_ms) {
   if (ui_.gesture.down) last_input_ms_ = now_ms;  // a finger held still is someone there
   const AppState& state = app_->state();
   if (state.screen == Screen::kPlayer && !state.controls.paused) last_input_ms_ = now_ms;  // someone is watching
+  if (state.report.recording || state.report.saving) last_input_ms_ = now_ms;  // someone is speaking
   if (now_ms - last_input_ms_ < options_.idle_timeout_s * 1000ull) return;
   base::LogInfo("station", "no input for " + std::to_string(options_.idle_timeout_s) + " s: back home");
   Apply({IdleTimeout{}});
@@ -546,9 +600,6 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       DrawHome(ui_, view, actions);
       break;
     }
-    case Screen::kNotYetOpen:
-      DrawNotYetOpen(ui_, {state.pending_service}, actions);
-      break;
     case Screen::kLibrary:
       DrawLibrary(ui_, ui_state_, {&state.library, WallClockUnix(), thumbnails_.get()}, actions);
       break;
@@ -572,6 +623,21 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       DrawAdminSettings(ui_, ui_state_, view, actions);
       break;
     }
+    case Screen::kReportWhat:
+    case Screen::kReportSay:
+    case Screen::kReportWrite:
+    case Screen::kReportPhotos:
+    case Screen::kReportWhere:
+    case Screen::kReportWho:
+    case Screen::kReportCheck:
+    case Screen::kReportDone:
+    case Screen::kReportUnavailable:
+      DrawReport(ui_, MakeReportView(), actions);
+      break;
+    case Screen::kCheckCode:
+    case Screen::kCheckStatus:
+      DrawCheck(ui_, ui_state_, {state.screen, &state.check, 480}, actions);
+      break;
   }
   WatchAdminGesture(actions);
 }
@@ -648,6 +714,14 @@ void Station::DrawFrame() {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
     base::LogInfo("station", "first interactive frame " + std::to_string(ms) + " ms after start");
   }
+  if (send_tapped_at_ && app_ && app_->state().screen == Screen::kReportDone) {
+    // The promise kept: how long from "send" to the ticket a villager sees.
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - *send_tapped_at_).count();
+    char line[96];
+    std::snprintf(line, sizeof line, "ticket on screen %.1f ms after send", ms);
+    base::LogInfo("report", line);
+    send_tapped_at_.reset();
+  }
   Apply(actions);
   if (atlas_stale_) {
     atlas_stale_ = false;
@@ -660,18 +734,64 @@ void Station::Apply(const std::vector<Action>& actions) {
   if (actions.empty() || !app_) return;
   for (Action action : actions) {
     Stamp(action, WallClockUnix());
+    if (std::holds_alternative<SendReport>(action)) send_tapped_at_ = Clock::now();
     app_->Apply(action);
   }
   frames_pending_ = std::max(frames_pending_, 2);
   StartPinCheck();
-  // Typed text or new settings may hold characters the atlas lacks.
+  CoverTypedText();
+}
+
+ReportView Station::MakeReportView() const {
+  const AppState& state = app_->state();
+  ReportView view;
+  view.screen = state.screen;
+  view.report = &state.report;
+  view.village = state.settings.village;
+  view.pinyin = pinyin_ ? &pinyin_->view() : nullptr;
+  view.pinyin_ready = pinyin_ && pinyin_->Ready();
+  view.camera_preview = report_devices_->preview();
+  view.camera_size = report_devices_->preview_size();
+  view.camera_failed = report_devices_->camera_failed();
+  view.mic_level = report_devices_->mic_level();
+  view.recorded_ms = report_devices_->recorded_ms();
+  view.photos = report_devices_.get();
+  return view;
+}
+
+// Hands a report to the saving worker, and the devices' news to the app.
+void Station::ServiceReport() {
+  if (!app_ || !report_devices_) return;
+  if (auto draft = app_->TakeReportToFinalise()) {
+    if (outbox_) report_devices_->StartFinalise(*outbox_, std::move(*draft));
+  }
+  std::vector<Action> happened;
+  report_devices_->Service(app_->state(), happened);
+  if (!happened.empty()) Apply(happened);
+}
+
+// Typed text and pinyin candidates may hold characters the atlas lacks:
+// they are added between frames (a rebuild of a few hundred glyphs).
+void Station::CoverTypedText() {
   const AppState& s = app_->state();
-  for (const std::string* text : {&s.draft.station_name, &s.draft.village, &s.draft.county_server}) {
-    if (!atlas_.Covers(*text)) {
-      RebuildFonts();
-      break;
+  std::vector<std::string> texts = {s.draft.station_name, s.draft.village, s.draft.county_server,
+                                    s.report.text.text(), s.report.place_detail.text(), s.report.name.text(),
+                                    s.report.helper.text()};
+  if (pinyin_) {
+    for (const PinyinCandidate& candidate : pinyin_->view().candidates) texts.push_back(candidate.text);
+    texts.push_back(pinyin_->view().preedit);
+  }
+  for (const auto& reply : s.check.status ? s.check.status->replies : std::vector<station_sync::ReportReply>{}) {
+    texts.push_back(reply.text);
+  }
+  bool missing = false;
+  for (std::string& text : texts) {
+    if (!text.empty() && !atlas_.Covers(text)) {
+      shown_texts_.push_back(std::move(text));
+      missing = true;
     }
   }
+  if (missing) RebuildFonts();
 }
 
 void Station::StartPinCheck() {
@@ -802,11 +922,15 @@ int Station::Run() {
     CheckIdleTimeout(now_ms);
     if (ContentStamp() != atlas_content_stamp_) OnContentChanged();
     ServicePlayback(now_ms);
+    ServiceReport();
+    if (narrator_) narrator_->Follow(app_->state());
+    const bool media_frame_due = report_devices_ && report_devices_->Active() && now_ms >= last_media_frame_ms_ + kMediaFrameMs;
+    if (media_frame_due) last_media_frame_ms_ = now_ms;
     if (thumbnails_ && thumbnails_->UploadReady()) frames_pending_ = std::max(frames_pending_, 1);
     const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockText() != clock_text_;
     const bool wake_due = ui_.wake_at_s > 0 && now_ms >= ui_.wake_at_s * 1000;
     if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed ||
-        !screenshot_path_.empty() || video_frame_new_ || wake_due) {
+        !screenshot_path_.empty() || video_frame_new_ || wake_due || media_frame_due) {
       DrawFrame();
     }
   }

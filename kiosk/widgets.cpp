@@ -178,6 +178,7 @@ void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 colo
     case Icon::kVolumeUp: DrawSpeaker(draw, center, size, color, true); break;
     case Icon::kSubtitles: DrawSubtitles(draw, center, size, color, detail); break;
     case Icon::kRestart: DrawRestart(draw, center, size, color); break;
+    default: DrawReportIcon(draw, icon, center, size, color, detail); break;
   }
 }
 
@@ -235,8 +236,15 @@ bool BigButton(Ui& ui, const char* id, std::string_view label, ImVec2 size, ImU3
   float text_left = min.x;
   if (icon) {
     const float icon_size = std::min(h * 0.6f, ui.px(56));
-    DrawIcon(draw, *icon, ImVec2(min.x + h / 2, min.y + h / 2), icon_size, colors::kText, fill);
-    text_left = min.x + h * 0.8f;
+    const float icon_box = std::min(h, max.x - min.x);
+    const float label_w = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, label.data(), label.data() + label.size()).x;
+    if (icon_box * 0.8f + label_w > max.x - min.x) {
+      // No room for both: the picture alone says it (the label still names it for the driver).
+      DrawIcon(draw, *icon, ImVec2((min.x + max.x) / 2, (min.y + max.y) / 2), icon_size, colors::kText, fill);
+      return tapped;
+    }
+    DrawIcon(draw, *icon, ImVec2(min.x + icon_box / 2, min.y + h / 2), icon_size, colors::kText, fill);
+    text_left = min.x + icon_box * 0.8f;
   }
   const ImVec2 center((text_left + max.x) / 2, (min.y + max.y) / 2);
   DrawCenteredText(draw, font, center, colors::kText, label);

@@ -29,9 +29,16 @@ inline constexpr float kMinTarget = 64;  // px at 1080p
 enum class Icon {
   kWatch, kReport, kCheck, kHome, kBackspace, kOk, kExit, kSave,
   kBack, kPlay, kPause, kRewind, kForward, kVolumeDown, kVolumeUp, kSubtitles, kRestart,
+  // Report a problem: the categories, then the steps (icons_report.cpp).
+  kRoad, kWater, kElectricity, kHousing, kEnvironment, kLand, kAllowance, kPublicOrder, kSuggestion, kOther,
+  kMicrophone, kStop, kCamera, kKeyboard, kPlace, kPerson, kAnonymous, kListen, kNext, kTrash,
 };
 
 void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 color, ImU32 detail);
+// The report flow's icons (icons_report.cpp); DrawIcon() forwards to it.
+void DrawReportIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 color, ImU32 detail);
+// A face for the satisfaction rating: 1 (very unhappy) to 5 (very happy).
+void DrawFace(ImDrawList* draw, ImVec2 center, float radius, int faces, ImU32 color, ImU32 detail);
 
 // Centered text (wrapped to `wrap_width` when given) around `center`.
 void DrawCenteredText(ImDrawList* draw, ImFont* font, ImVec2 center, ImU32 color,

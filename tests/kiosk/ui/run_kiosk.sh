@@ -33,6 +33,10 @@ if [ -n "${EXPECT_LOG:-}" ]; then
     fi
   done
 fi
+# AFTER: a shell snippet run after the kiosk (with $DATA set) that must succeed.
+if [ -n "${AFTER:-}" ]; then
+  bash -c "$AFTER" || { echo "the check after the run failed: $AFTER" >&2; exit 1; }
+fi
 # A setup that recorded checksums in $work/before.sha wants the files unchanged.
 if [ -f "$work/before.sha" ]; then
   sha256sum --check --quiet "$work/before.sha" || { echo "files changed by the kiosk" >&2; exit 1; }

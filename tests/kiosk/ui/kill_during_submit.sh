@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# kill_during_submit.sh KIOSK REPORT_TOOL SOURCES ITERATIONS   (under xvfb-run)
+# Power cuts in the middle of "send", through the real kiosk: the kiosk files
+# reports by script; the moment it logs that "send" was tapped, it gets
+# SIGKILL after a random 0-${KILL_WINDOW_MS:-40} ms (saving a short report
+# takes about 10-30 ms, so the kills fall before, inside and just after the
+# saving), and starts again. After every restart (the outbox recovers at start-up):
+#   - every report whose ticket the kiosk showed ("submitted") is intact and
+#     decryptable with the county's secret key,
+#   - every report row has its complete files and every report directory a
+#     row (nothing half-written visible), no staging directory is left.
+set -euo pipefail
+kiosk=$1 tool=$2 sources=$3 iterations=${4:-200}
+work=$(mktemp -d "${STATION_TEST_TMP:-/tmp}/kill-submit-XXXXXX")
+trap 'kill -9 ${kiosk_pid:-0} 2>/dev/null || true; rm -rf "$work"' EXIT
+data=$work/data
+mkdir -p "$data"
+log=$data/logs/station.log
+
+# A report filed again and again: category, a letter typed, straight to send.
+script=$work/file-reports.script
+for _ in 1 2 3 4 5; do cat >> "$script" <<'STEPS'
+wait-for home.report 60000
+tap home.report
+tap category.road
+tap say.type_instead
+tap key.a
+tap report.next
+tap report.next
+tap report.next
+tap report.next
+tap report.send
+wait-for ticket.code 60000
+tap done.finish
+STEPS
+done
+
+submitted=$work/submitted.txt
+: > "$submitted"
+check_outbox() {
+  if find "$data/outbox" -maxdepth 1 -name '.staging-*' | grep -q .; then
+    echo "iteration $1: a staging directory is visible after restart" >&2; return 1
+  fi
+  "$tool" open "$data/outbox" "$sources/county.key" > "$work/opened.jsonl" ||
+    { echo "iteration $1: a report in the outbox does not open" >&2; return 1; }
+  local dirs rows
+  dirs=$(wc -l < "$work/opened.jsonl")
+  rows=$(sqlite3 "file:$data/station.db?mode=ro" "SELECT count(*) FROM reports")
+  [ "$dirs" = "$rows" ] || { echo "iteration $1: $rows report rows but $dirs report directories" >&2; return 1; }
+  while read -r ticket; do
+    grep -q "\"ticket_code\":\"$ticket\"" "$work/opened.jsonl" ||
+      { echo "iteration $1: report $ticket was shown as submitted but is not intact" >&2; return 1; }
+  done < "$submitted"
+}
+
+sends_before=0
+kills=0
+for i in $(seq 1 "$iterations"); do
+  "$kiosk" --data-dir "$data" --script "$script" --audio null --windowed 1280x720 \
+    --set "report.county_key_file=$sources/county.pub" --set station.village=test >/dev/null 2>&1 &
+  kiosk_pid=$!
+  # Wait for the recovery at start-up, then check what it left.
+  for _ in $(seq 600); do
+    [ "$(grep -c 'outbox open' "$log" 2>/dev/null || true)" -ge "$i" ] && break
+    sleep 0.05
+  done
+  check_outbox "$i"
+  # Wait for the next "send", then cut the power somewhere in the saving.
+  for _ in $(seq 3000); do
+    sends=$(grep -c 'send tapped' "$log" 2>/dev/null || true)
+    [ "${sends:-0}" -gt "$sends_before" ] && break
+    kill -0 "$kiosk_pid" 2>/dev/null || { echo "iteration $i: the kiosk exited" >&2; tail -5 "$log" >&2; exit 1; }
+    sleep 0.01
+  done
+  sends_before=${sends:-0}
+  sleep "0.$(printf '%03d' $((RANDOM % ${KILL_WINDOW_MS:-40})))"
+  kill -9 "$kiosk_pid"
+  wait "$kiosk_pid" 2>/dev/null || true
+  kills=$((kills + 1))
+  grep -o 'submitted: ticket [0-9A-Z]*' "$log" | awk '{print $3}' | sort -u > "$submitted"
+done
+# One last start to recover and check.
+echo quit > "$work/quit.script"
+"$kiosk" --data-dir "$data" --script "$work/quit.script" --audio null --windowed 1280x720 \
+  --set "report.county_key_file=$sources/county.pub" >/dev/null 2>&1
+check_outbox final
+echo "kill_during_submit: $kills kills right after \"send\"; $(wc -l < "$submitted") reports reached \"submitted\" (all intact and decryptable), $((kills - $(wc -l < "$submitted"))) were cut off before it (nothing half-written left)"
