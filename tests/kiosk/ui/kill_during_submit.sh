@@ -2,9 +2,9 @@
 # kill_during_submit.sh KIOSK REPORT_TOOL SOURCES ITERATIONS   (under xvfb-run)
 # Power cuts in the middle of "send", through the real kiosk: the kiosk files
 # reports by script; the moment it logs that "send" was tapped, it gets
-# SIGKILL after a random 0-${KILL_WINDOW_MS:-40} ms (saving a short report
-# takes about 10-30 ms, so the kills fall before, inside and just after the
-# saving), and starts again. After every restart (the outbox recovers at start-up):
+# SIGKILL after a random 0-${KILL_WINDOW_MS:-30} ms (saving this report takes
+# about 30-150 ms, so the kills fall inside and just after the saving), and
+# starts again. After every restart (the outbox recovers at start-up):
 #   - every report whose ticket the kiosk showed ("submitted") is intact and
 #     decryptable with the county's secret key,
 #   - every report row has its complete files and every report directory a
@@ -17,7 +17,8 @@ data=$work/data
 mkdir -p "$data"
 log=$data/logs/station.log
 
-# A report filed again and again: category, a letter typed, straight to send.
+# A report filed again and again: category, a letter, two photos (so that
+# saving takes long enough to be cut in the middle), send.
 script=$work/file-reports.script
 for _ in 1 2 3 4 5; do cat >> "$script" <<'STEPS'
 wait-for home.report 60000
@@ -26,6 +27,11 @@ tap category.road
 tap say.type_instead
 tap key.a
 tap report.next
+wait 700
+tap photo.shutter
+wait-for photo.remove.1 20000
+tap photo.shutter
+wait-for photo.remove.2 20000
 tap report.next
 tap report.next
 tap report.next
@@ -53,35 +59,37 @@ check_outbox() {
   done < "$submitted"
 }
 
-sends_before=0
+# Each run starts with a fresh log (the old one is archived), so counts never
+# depend on the log's rotation.
+archive=$work/all.log
+: > "$archive"
 kills=0
+cut_off=0
 for i in $(seq 1 "$iterations"); do
-  "$kiosk" --data-dir "$data" --script "$script" --audio null --windowed 1280x720 \
+  [ -f "$log" ] && { cat "$log" >> "$archive"; rm -f "$log"; }
+  "$kiosk" --data-dir "$data" --script "$script" --audio null --windowed 1280x720 --camera-source "$sources/cam.mp4" \
     --set "report.county_key_file=$sources/county.pub" --set station.village=test >/dev/null 2>&1 &
   kiosk_pid=$!
   # Wait for the recovery at start-up, then check what it left.
   for _ in $(seq 600); do
-    [ "$(grep -c 'outbox open' "$log" 2>/dev/null || true)" -ge "$i" ] && break
+    grep -qs 'outbox open' "$log" && break
     sleep 0.05
   done
   check_outbox "$i"
   # Wait for the next "send", then cut the power somewhere in the saving.
-  for _ in $(seq 3000); do
-    sends=$(grep -c 'send tapped' "$log" 2>/dev/null || true)
-    [ "${sends:-0}" -gt "$sends_before" ] && break
-    kill -0 "$kiosk_pid" 2>/dev/null || { echo "iteration $i: the kiosk exited" >&2; tail -5 "$log" >&2; exit 1; }
-    sleep 0.01
-  done
-  sends_before=${sends:-0}
-  sleep "0.$(printf '%03d' $((RANDOM % ${KILL_WINDOW_MS:-40})))"
+  # (tail -F follows the log through inotify: the kill comes within a few ms.)
+  timeout 60 tail -n +1 -F "$log" 2>/dev/null | grep -m1 -q 'send tapped' || true
+  kill -0 "$kiosk_pid" 2>/dev/null || { echo "iteration $i: the kiosk exited" >&2; tail -5 "$log" >&2; exit 1; }
+  sleep "0.$(printf '%03d' $((RANDOM % ${KILL_WINDOW_MS:-30})))"
   kill -9 "$kiosk_pid"
   wait "$kiosk_pid" 2>/dev/null || true
   kills=$((kills + 1))
-  grep -o 'submitted: ticket [0-9A-Z]*' "$log" | awk '{print $3}' | sort -u > "$submitted"
+  grep -qs 'submitted: ticket' "$log" || cut_off=$((cut_off + 1))
+  cat "$archive" "$log" | grep -o 'submitted: ticket [0-9A-Z]*' | awk '{print $3}' | sort -u > "$submitted"
 done
 # One last start to recover and check.
 echo quit > "$work/quit.script"
 "$kiosk" --data-dir "$data" --script "$work/quit.script" --audio null --windowed 1280x720 \
   --set "report.county_key_file=$sources/county.pub" >/dev/null 2>&1
 check_outbox final
-echo "kill_during_submit: $kills kills right after \"send\"; $(wc -l < "$submitted") reports reached \"submitted\" (all intact and decryptable), $((kills - $(wc -l < "$submitted"))) were cut off before it (nothing half-written left)"
+echo "kill_during_submit: $kills kills right after \"send\": $((kills - cut_off)) after the ticket showed, $cut_off before it; all $(wc -l < "$submitted") reports shown as submitted intact and decryptable, nothing half-written left"
