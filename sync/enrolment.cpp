@@ -1,3 +1,4 @@
+#include "sync/base64.h"
 #include "sync/enrolment.h"
 
 #include <sodium.h>
@@ -16,13 +17,6 @@ using nlohmann::json;
 
 constexpr char kCountyServerSetting[] = "sync.county_server";
 
-std::string Base64(const unsigned char* data, std::size_t size) {
-  std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();  // the NUL
-  return out;
-}
-
 // The county box key travels as bare base64; the key-file parser checks it.
 base::Result<CountyPublicKey> ParseBoxKey(const std::string& base64) {
   return ParseCountyPublicKey("village-station county public key v1\n" + base64 + "\n");
@@ -31,14 +25,7 @@ base::Result<CountyPublicKey> ParseBoxKey(const std::string& base64) {
 // A minisign public key: base64 of "Ed" + 8-byte key id + 32-byte key.
 bool IsMinisignPublicKey(const std::string& base64) {
   unsigned char raw[42];
-  std::size_t decoded = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(raw, sizeof raw, base64.data(), base64.size(), nullptr, &decoded, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  return decoded == sizeof raw && end == base64.data() + base64.size() && raw[0] == 'E' &&
-         raw[1] == 'd';
+  return FromBase64(base64, raw, sizeof raw) && raw[0] == 'E' && raw[1] == 'd';
 }
 
 base::Status Store(store::Store& store, const Enrolment& e) {
@@ -50,7 +37,7 @@ base::Status Store(store::Store& store, const Enrolment& e) {
       "content_key, enrolled_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return insert.error();
   insert->Bind(1, e.server_url).Bind(2, e.station_id).Bind(3, e.token);
-  insert->Bind(4, Base64(e.county_box_key.key.data(), e.county_box_key.key.size()));
+  insert->Bind(4, ToBase64(e.county_box_key.key.data(), e.county_box_key.key.size()));
   insert->Bind(5, e.content_key).Bind(6, e.enrolled_at_s);
   if (base::Status ran = insert->Run(); !ran.ok()) return ran;
   // A new enrolment is a new relationship: the events feed starts afresh.
@@ -108,7 +95,7 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
     return base::MakeError(base::ErrorCode::kInvalidInput,
                            "the enrolment code has a typo: " + code.error().message);
   }
-  const std::string station_key = Base64(station.public_key.data(), station.public_key.size());
+  const std::string station_key = ToBase64(station.public_key.data(), station.public_key.size());
   // The proof binds the code to this station's key, so someone who saw the
   // code cannot enrol another key with it (docs/protocol.md section 2).
   const std::string message = "village-station-enrol/1\n" + *code + "\n" + station_key + "\n";
@@ -119,7 +106,7 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
                      {"station_key", station_key},
                      {"station_name", request.station_name.substr(0, 100)},
                      {"village", request.village.substr(0, 100)},
-                     {"proof", Base64(signature, sizeof signature)}};
+                     {"proof", ToBase64(signature, sizeof signature)}};
   county.set_token("");
   base::Result<CountyResponse> answer =
       county.Call("POST", "/v1/enrol", body.dump(-1, ' ', false, json::error_handler_t::replace));

@@ -1,5 +1,6 @@
 // minisign formats: see minisign.h.
 
+#include "sync/base64.h"
 #include "sync/minisign.h"
 
 #include <sodium.h>
@@ -24,22 +25,6 @@ base::Error Invalid(std::string message) {
 
 void EnsureSodium() {
   if (sodium_init() < 0) std::abort();
-}
-
-std::string ToBase64(const unsigned char* data, std::size_t size) {
-  std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-// Exactly `size` bytes, or nothing.
-bool FromBase64(std::string_view text, unsigned char* out, std::size_t size) {
-  std::size_t decoded = 0;
-  const char* end = nullptr;
-  return sodium_base642bin(out, size, text.data(), text.size(), nullptr, &decoded, &end,
-                           sodium_base64_VARIANT_ORIGINAL) == 0 &&
-         decoded == size && end == text.data() + text.size();
 }
 
 // Lines without their LF and trailing CR; a final empty line is dropped.

@@ -1,6 +1,7 @@
 // Sealing, signing and opening reports: see seal.h for the overview and
 // docs/report-format.md for the byte-level format this code must match.
 
+#include "sync/base64.h"
 #include "sync/seal.h"
 
 #include <sodium.h>
@@ -27,24 +28,6 @@ void EnsureSodium() {
 
 base::Error Invalid(std::string message) {
   return base::MakeError(base::ErrorCode::kInvalidInput, std::move(message));
-}
-
-std::string ToBase64(const unsigned char* data, std::size_t size) {
-  std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-// Exactly `size` bytes, or nothing.
-bool FromBase64(std::string_view text, unsigned char* out, std::size_t size) {
-  std::size_t decoded = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out, size, text.data(), text.size(), nullptr, &decoded, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return false;
-  }
-  return decoded == size && end == text.data() + text.size();
 }
 
 std::string ToHex(const unsigned char* data, std::size_t size) {
