@@ -441,8 +441,12 @@ bool Station::Start() {
     return false;
   }
   translations_ = std::move(*translations);
-  OpenStore();
+  // SDL first, while the process has one thread: without a session bus,
+  // libdbus forks to autolaunch one, and a fork beside running threads
+  // (the pinyin deployment starts with the store) can deadlock the child in
+  // malloc, which then holds the outbox lock after the kiosk dies.
   if (!InitVideo()) return false;
+  OpenStore();
   if (auto opened = atlas_.Open(kDefaultRegularFont, kDefaultBoldFont, kSimplifiedChineseFace); !opened) {
     base::LogError("station", opened.error().message);
     return false;
