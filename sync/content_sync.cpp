@@ -513,12 +513,16 @@ void ContentSync::RequestStop() {
   client_.RequestStop();
 }
 
+bool ContentSync::Stopping() const {
+  return stop_.load() || (options_.http.cancel != nullptr && options_.http.cancel->load());
+}
+
 bool ContentSync::SleepMs(std::int64_t ms) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!stop_.load() && std::chrono::steady_clock::now() < until) {
+  while (!Stopping() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::int64_t>(ms, 100)));
   }
-  return !stop_.load();
+  return !Stopping();
 }
 
 base::Status ContentSync::FetchCatalog(ContentSyncReport& report) {
@@ -576,7 +580,7 @@ base::Status ContentSync::FetchBlob(const CatalogBlob& blob, ContentSyncReport& 
   int failures = 0;
   int corrupt = 0;
   while (true) {
-    if (stop_.load()) return base::MakeError(base::ErrorCode::kUnavailable, "stopped");
+    if (Stopping()) return base::MakeError(base::ErrorCode::kUnavailable, "stopped");
     const std::int64_t before = client_.body_bytes_received();
     auto downloaded = client_.DownloadBlob(request, options_.progress);
     bytes_received_ = client_.body_bytes_received();

@@ -216,6 +216,7 @@ class ContentSync {
  private:
   base::Status FetchCatalog(ContentSyncReport& report);
   base::Status FetchBlob(const CatalogBlob& blob, ContentSyncReport& report);
+  bool Stopping() const;          // RequestStop or the settings' cancel flag
   bool SleepMs(std::int64_t ms);  // false if stopped
 
   ContentLibrary& library_;

@@ -106,6 +106,11 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &CurlTransport::OnHeader);
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &sink);
+    if (limits_.cancel != nullptr) {
+      curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &CurlTransport::OnProgress);
+      curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, limits_.cancel);
+    }
     const CURLcode code = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     if (code != CURLE_OK) {
@@ -131,6 +136,10 @@ class CurlTransport : public HttpTransport {
     if (sink->response->body.size() + bytes > kMaxAnswerBytes) return 0;  // refuse endless answers
     sink->response->body.append(data, bytes);
     return bytes;
+  }
+
+  static int OnProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
   }
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {

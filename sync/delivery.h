@@ -29,6 +29,7 @@
 // success answer, so nothing is lost.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,6 +85,9 @@ struct TransportLimits {
   std::int64_t request_timeout_s = 900;
   std::int64_t max_bytes_per_s = 0;  // bandwidth cap, both ways; 0: none
   std::string ca_file;               // for an HTTPS county with its own CA; empty: system
+  // When set and true, a request under way stops soon (the station is
+  // closing); the owner's flag, which must outlive the transport.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // libcurl, one handle kept alive across requests (keep-alive on a slow link).

@@ -148,7 +148,7 @@ base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t 
       store.handle(),
       "SELECT progress_what, progress_done_bytes, progress_total_bytes, progress_rate_bytes_per_s, "
       "progress_at, last_error, last_error_at, last_round_at, last_success_at, next_round_at, "
-      "round_failures, clock_offset_s FROM sync_state WHERE id = 1");
+      "round_failures, clock_offset_s, sync_now_requested, enrolment_code FROM sync_state WHERE id = 1");
   if (!state.ok()) return state.error();
   base::Result<bool> row = state->Step();
   if (!row.ok()) return row.error();
@@ -165,6 +165,8 @@ base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t 
     status.next_try_at_s = OptionalInt(*state, 9);
     status.round_failures = static_cast<int>(state->Int(10));
     status.clock_offset_s = OptionalInt(*state, 11);
+    status.sync_now_pending = state->Int(12) != 0;
+    status.enrolment_pending = !state->Text(13).empty();
     if (status.rate_bytes_per_s > 0 && status.total_bytes >= status.done_bytes) {
       status.seconds_left = (status.total_bytes - status.done_bytes) / status.rate_bytes_per_s;
     }
@@ -191,9 +193,16 @@ SyncEngine::SyncEngine(store::Store& store, FileSystem& fs, Clock& clock, SyncOp
     : store_(store), fs_(fs), clock_(clock), options_(std::move(options)) {
   if (!options_.make_transport) options_.make_transport = MakeCurlTransport;
   if (!options_.delivery.unit_random) options_.delivery.unit_random = UnitRandom;
+  options_.transport.cancel = &stopping_;
 }
 
 SyncEngine::~SyncEngine() = default;
+
+void SyncEngine::RequestStop() { stopping_.store(true); }
+
+void SyncEngine::NotifyStatusChanged() const {
+  if (options_.on_status_changed) options_.on_status_changed();
+}
 
 namespace {
 
@@ -201,7 +210,8 @@ namespace {
 // a synchronous=FULL commit), with a rate over the whole transfer.
 class ProgressRecorder {
  public:
-  ProgressRecorder(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  ProgressRecorder(store::Store& store, Clock& clock, std::function<void()> on_written)
+      : store_(store), clock_(clock), on_written_(std::move(on_written)) {}
 
   void operator()(const TransferProgress& progress) {
     const auto now = std::chrono::steady_clock::now();
@@ -221,11 +231,13 @@ class ProgressRecorder {
     update->Bind(1, progress.what).Bind(2, progress.done_bytes).Bind(3, progress.total_bytes);
     update->Bind(4, rate).Bind(5, clock_.NowSeconds());
     (void)update->Run();  // progress is advisory; the next one will try again
+    if (on_written_) on_written_();
   }
 
  private:
   store::Store& store_;
   Clock& clock_;
+  std::function<void()> on_written_;
   std::string what_;
   std::chrono::steady_clock::time_point started_{};
   std::chrono::steady_clock::time_point last_write_{};
@@ -237,13 +249,41 @@ base::Result<RoundResult> SyncEngine::RunRound() {
   if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
   base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
   if (!lock.ok()) return lock.error();
+  base::Result<RoundResult> round = RunRoundLocked();
+  NotifyStatusChanged();
+  return round;
+}
 
+namespace {
+
+// The code the administrator typed, taken off the row (it is used once,
+// whatever the county says).
+std::string TakeRequestedEnrolmentCode(store::Store& store) {
+  auto read = store::sql::Statement::Prepare(store.handle(),
+                                             "SELECT enrolment_code FROM sync_state WHERE id = 1");
+  if (!read.ok()) return "";
+  base::Result<bool> row = read->Step();
+  if (!row.ok() || !*row || read->Text(0).empty()) return "";
+  std::string code = read->Text(0);
+  if (!store::sql::Exec(store.handle(), "UPDATE sync_state SET enrolment_code = '' WHERE id = 1").ok()) return "";
+  return code;
+}
+
+}  // namespace
+
+base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   RoundResult result;
+  const std::string requested_code = TakeRequestedEnrolmentCode(store_);
+  if (!requested_code.empty()) options_.enrolment_code = requested_code;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
   if (!enrolment.ok()) return enrolment.error();
+  // The server enrolled with, unless a new code was typed: then the one in
+  // the settings (the station may have moved to another county).
+  const std::string setting_server = store_.GetSetting("sync.county_server").value_or("");
   std::string server = options_.server_url;
+  if (server.empty() && !requested_code.empty()) server = setting_server;
   if (server.empty() && *enrolment) server = (*enrolment)->server_url;
-  if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
+  if (server.empty()) server = setting_server;
   if (server.empty()) {
     result.errors.push_back("no county server: set sync.county_server or enrol");
     (void)SaveRoundState(result, nullptr);
@@ -257,7 +297,7 @@ base::Result<RoundResult> SyncEngine::RunRound() {
   std::unique_ptr<HttpTransport> transport = options_.make_transport(limits);
   CountyConnection county(*transport, server, clock_);
 
-  if (!*enrolment) {
+  if (!*enrolment || !requested_code.empty()) {
     if (options_.enrolment_code.empty()) {
       result.errors.push_back("not enrolled: the administrator needs an enrolment code");
       (void)SaveRoundState(result, nullptr);
@@ -266,8 +306,12 @@ base::Result<RoundResult> SyncEngine::RunRound() {
     base::Result<Enrolment> enrolled = EnrolLocked(county);
     if (!enrolled.ok()) {
       result.errors.push_back("enrolment: " + enrolled.error().message);
-      (void)SaveRoundState(result, &county);
-      return result;
+      base::LogError("sync", "enrolment refused: " + enrolled.error().message);
+      if (!*enrolment) {
+        (void)SaveRoundState(result, &county);
+        return result;
+      }
+      county.set_token((*enrolment)->token);  // the earlier enrolment still holds
     }
   } else {
     county.set_token((*enrolment)->token);
@@ -325,7 +369,7 @@ base::Result<Enrolment> SyncEngine::EnrolLocked(CountyConnection& county) {
 }
 
 base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result) {
-  ProgressRecorder recorder(store_, clock_);
+  ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
   Delivery delivery(store_, fs_, clock_, county, options_.data_dir + "/outbox", options_.delivery);
   delivery.set_progress_listener([&recorder](const TransferProgress& p) { recorder(p); });
   DeliveryReport& out = result.delivery;
@@ -367,8 +411,9 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
           ? options_.transport.max_bytes_per_s
           : SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
   content.http.ca_file = options_.transport.ca_file;
+  content.http.cancel = &stopping_;
   content.unit_random = options_.delivery.unit_random;
-  ProgressRecorder recorder(store_, clock_);
+  ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
   content.progress = [&recorder](const DownloadProgress& p) {
     recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
   };
@@ -461,16 +506,22 @@ std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s
 }
 
 void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
-  while (!stop.load()) {
-    auto next = store::sql::Statement::Prepare(store_.handle(),
-                                               "SELECT next_round_at FROM sync_state WHERE id = 1");
+  while (!stop.load() && !stopping_.load()) {
+    auto next = store::sql::Statement::Prepare(
+        store_.handle(), "SELECT next_round_at, sync_now_requested FROM sync_state WHERE id = 1");
     std::int64_t next_s = 0;
+    bool asked_now = false;
     if (next.ok()) {
       base::Result<bool> row = next->Step();
       if (row.ok() && *row && !next->IsNull(0)) next_s = next->Int(0);
+      if (row.ok() && *row) asked_now = next->Int(1) != 0;
     }
     const std::int64_t now_s = clock_.NowSeconds();
-    if (now_s >= next_s && !InWindowNow(now_s)) {
+    if (asked_now) {
+      // The administrator is watching: a round now, window or not.
+      (void)store::sql::Exec(store_.handle(), "UPDATE sync_state SET sync_now_requested = 0 WHERE id = 1");
+      next_s = now_s;
+    } else if (now_s >= next_s && !InWindowNow(now_s)) {
       next_s = NextRoundAt(RoundResult{}, now_s, 0);  // outside the window: its next opening
       auto later = store::sql::Statement::Prepare(
           store_.handle(), "UPDATE sync_state SET next_round_at = ?1 WHERE id = 1");
@@ -500,7 +551,14 @@ bool SyncEngine::InWindowNow(std::int64_t now_s) const {
 }
 
 base::Status RequestSyncNow(store::Store& store) {
-  return store::sql::Exec(store.handle(), "UPDATE sync_state SET next_round_at = 0 WHERE id = 1");
+  return store::sql::Exec(store.handle(), "UPDATE sync_state SET sync_now_requested = 1 WHERE id = 1");
+}
+
+base::Status RequestEnrolment(store::Store& store, const std::string& code) {
+  auto update = store::sql::Statement::Prepare(
+      store.handle(), "UPDATE sync_state SET enrolment_code = ?1, sync_now_requested = 1 WHERE id = 1");
+  if (!update.ok()) return update.error();
+  return update->Bind(1, code).Run();
 }
 
 // ---- Sneakernet ------------------------------------------------------------------------------

@@ -105,12 +105,19 @@ struct SyncStatus {
   std::vector<ReportRefusal> refused;     // the county refused them: needs a person
   int pending_ratings = 0;
   int pending_watch_records = 0;
+  bool sync_now_pending = false;   // asked for, the engine has not started it yet
+  bool enrolment_pending = false;  // a code waits for the next round
 };
 
 base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t now_s);
 
-// The admin's "sync now": the running engine starts a round within a second.
+// The admin's "sync now": the running engine starts a round within a
+// second, even outside the sync window.
 base::Status RequestSyncNow(store::Store& store);
+// An enrolment code typed at the station: the running engine enrols with it
+// within a second (again, if already enrolled), then forgets it. The outcome
+// shows in the status: enrolled, or last_error "enrolment: ...".
+base::Status RequestEnrolment(store::Store& store, const std::string& code);
 
 // ---- The engine ------------------------------------------------------------------
 
@@ -129,6 +136,9 @@ struct SyncOptions {
   bool skip_content = false;
   // Tests: a transport of their own (empty: libcurl).
   std::function<std::unique_ptr<HttpTransport>(const TransportLimits&)> make_transport;
+  // Called on the engine's thread when the status row changed (progress,
+  // a round's end) and lessons may have been installed: the kiosk looks.
+  std::function<void()> on_status_changed;
 };
 
 struct RoundResult {
@@ -148,9 +158,13 @@ class SyncEngine {
   // admin's "sync now"). kLocked if another engine is running.
   base::Result<RoundResult> RunRound();
 
-  // Rounds until `stop` is set, sleeping between them (in steps of at most
-  // a second, so stopping is prompt), inside the window only.
+  // Rounds until `stop` is set or RequestStop(), sleeping between them (in
+  // steps of at most a second), inside the window only unless "sync now".
   void RunUntil(const std::atomic<bool>& stop);
+
+  // From any thread: the transfer under way stops soon (its partial file
+  // kept for the next time) and RunUntil returns. For a kiosk closing.
+  void RequestStop();
 
   // Enrols now with `code` (again, if already enrolled: e.g. the station
   // moved to another county), under the engine lock.
@@ -168,10 +182,14 @@ class SyncEngine {
   base::Status RunSteps(CountyConnection& county, RoundResult& result);
   base::Status SaveRoundState(const RoundResult& result, const CountyConnection* county);
 
+  base::Result<RoundResult> RunRoundLocked();
+  void NotifyStatusChanged() const;
+
   store::Store& store_;
   FileSystem& fs_;
   Clock& clock_;
   SyncOptions options_;
+  std::atomic<bool> stopping_{false};
 };
 
 // ---- Sneakernet -----------------------------------------------------------------

@@ -310,6 +310,7 @@ struct HttpClient::Exchange {
   bool body_started = false;
   std::optional<base::Error> refused;  // why a callback ended the transfer
   std::atomic<bool>* stop = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
   bool require_protocol_header = true;
 
   std::string Header(const std::string& name) const {
@@ -366,7 +367,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto& exchange = *static_cast<HttpClient::Exchange*>(user);
-  return exchange.stop->load() ? 1 : 0;
+  const bool cancelled = exchange.cancel != nullptr && exchange.cancel->load();
+  return exchange.stop->load() || cancelled ? 1 : 0;
 }
 
 }  // namespace
@@ -389,6 +391,7 @@ base::Status HttpClient::Perform(Exchange& exchange) {
     headers = curl_slist_append(headers, ("Authorization: Bearer " + settings_.bearer_token).c_str());
   }
   exchange.stop = &stop_;
+  exchange.cancel = settings_.cancel;
   exchange.require_protocol_header = settings_.require_protocol_header;
   curl_easy_setopt(curl, CURLOPT_URL, exchange.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);

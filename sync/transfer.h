@@ -85,6 +85,9 @@ struct HttpSettings {
   std::int64_t max_recv_bytes_per_s = 0;     // the bandwidth cap; 0: none
   std::string ca_file;                       // for https; empty: the system's
   bool require_protocol_header = true;       // false only to fetch from a plain static mirror
+  // When set and true, transfers stop soon (the station is closing): the
+  // owner's flag, which must outlive the client.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // An answer the county gave (it carried the protocol header).

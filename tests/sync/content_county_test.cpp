@@ -5,10 +5,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "county/console.h"
 #include "store/lessons.h"
 #include "store/store.h"
 #include "sync/content_sync.h"
+#include "sync/file_system.h"
+#include "sync/sync_engine.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/county/county_fixture.h"
 #include "tests/sync/fault_proxy.h"
@@ -74,4 +80,56 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
     CHECK(updated->lessons_offered == 2);
     CHECK(updated->removed_files >= 1);
   }
+}
+
+TEST_CASE("a station closing stops the download under way at once, and the next round resumes it", "[sync][county]") {
+  test::CountyUnderTest county;
+  constexpr std::size_t kLessonBytes = 3'000'000;
+  county.PublishPackage(1, kLessonBytes, 9);
+  test::FaultPlan slow;
+  slow.down_bytes_per_s = 150'000;  // 20 s for the lesson
+  test::FaultProxy proxy(county.port(), slow);
+
+  test::ScratchDir dir;
+  auto db = store::Store::Open(dir.File("station.db"));
+  REQUIRE(db.ok());
+  SyncOptions options;
+  options.data_dir = dir.path();
+  options.server_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.enrolment_code = county.EnrolCode();
+  std::atomic<bool> stop{false};
+  auto engine = std::make_unique<SyncEngine>(**db, PosixFileSystem(), SystemClock(), options);
+  std::thread running([&] { engine->RunUntil(stop); });
+
+  // Wait until the lesson is coming down.
+  auto reader = store::Store::Open(dir.File("station.db"));
+  REQUIRE(reader.ok());
+  std::int64_t done = 0;
+  for (int i = 0; i < 300 && done < 300'000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto status = ReadSyncStatus(**reader, SystemClock().NowSeconds());
+    REQUIRE(status.ok());
+    if (status->what.rfind("lesson", 0) == 0) done = status->done_bytes;
+  }
+  REQUIRE(done >= 300'000);
+
+  const auto asked = std::chrono::steady_clock::now();
+  engine->RequestStop();
+  running.join();
+  const double stop_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  INFO("stopped after " << stop_s << " s");
+  CHECK(stop_s < 3.0);  // the rest of the lesson would take over 10 s
+  const std::int64_t down_when_stopped = proxy.stats().down_bytes;
+  CHECK(down_when_stopped < static_cast<std::int64_t>(kLessonBytes));
+  store::LessonLibrary lessons(**db);
+  CHECK(lessons.List(store::Shelf::kAll)->empty());  // half a lesson is never offered
+
+  proxy.SetPlan({});
+  engine = std::make_unique<SyncEngine>(**db, PosixFileSystem(), SystemClock(), options);
+  base::Result<RoundResult> round = engine->RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->errors.empty());
+  CHECK(lessons.List(store::Shelf::kAll)->size() == 1);
+  // Resumed: the bytes before the stop did not come again.
+  CHECK(proxy.stats().down_bytes < static_cast<std::int64_t>(kLessonBytes) + 200'000);
 }

@@ -4,9 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
 #include "store/store.h"
 #include "sync/delivery.h"
 #include "sync/enrolment.h"
+#include "sync/file_system.h"
 #include "sync/sync_engine.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
@@ -106,4 +112,92 @@ TEST_CASE("only the county's own answers count", "[sync]") {
     REQUIRE(answer.ok());
     CHECK(answer->etag == "\"ev-0-3\"");
   }
+}
+
+namespace {
+
+// Polls the station's status (through a connection of its own, as the
+// kiosk's admin area does) until `done` says so or 30 s pass.
+template <typename Done>
+SyncStatus WaitForStatus(const std::string& db_path, Done done) {
+  auto reader = store::Store::Open(db_path);
+  REQUIRE(reader.ok());
+  SyncStatus status;
+  for (int i = 0; i < 300; ++i) {
+    auto read = ReadSyncStatus(**reader, SystemClock().NowSeconds());
+    REQUIRE(read.ok());
+    status = *read;
+    if (done(status)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
+// A window that opens an hour from now, Beijing time: closed now.
+std::string ClosedWindow() {
+  const std::int64_t local = SystemClock().NowSeconds() + kBeijing * 60;
+  const int start = static_cast<int>((local / 60 + 60) % (24 * 60));
+  const int end = (start + 60) % (24 * 60);
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d:%02d-%02d:%02d", start / 60, start % 60, end / 60, end % 60);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("outside the sync window, a code typed at the station enrols it and sync now runs at once",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station;
+  const std::string db_path = station.File("station.db");
+  auto db = store::Store::Open(db_path);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->SetSetting("sync.county_server", county.url()).ok());
+  REQUIRE((*db)->SetSetting("sync.window", ClosedWindow()).ok());
+  REQUIRE((*db)->SetSetting("station.utc_offset_minutes", std::to_string(kBeijing)).ok());
+
+  SyncOptions options;
+  options.data_dir = station.path();
+  options.skip_content = true;
+  SyncEngine engine(**db, PosixFileSystem(), SystemClock(), options);
+  std::atomic<bool> stop{false};
+  std::thread running([&] { engine.RunUntil(stop); });
+
+  // The window is closed: nothing happens by itself.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  SyncStatus before = WaitForStatus(db_path, [](const SyncStatus&) { return true; });
+  CHECK_FALSE(before.last_round_at_s.has_value());
+  CHECK_FALSE(before.enrolled);
+
+  auto admin = store::Store::Open(db_path);  // the admin area's connection
+  REQUIRE(admin.ok());
+  REQUIRE(RequestEnrolment(**admin, county.NewEnrolCode()).ok());
+  SyncStatus enrolled = WaitForStatus(db_path, [](const SyncStatus& s) { return s.enrolled && !s.enrolment_pending; });
+  CHECK(enrolled.enrolled);
+  CHECK_FALSE(enrolled.enrolment_pending);
+  CHECK_FALSE(enrolled.sync_now_pending);
+  REQUIRE(enrolled.last_round_at_s.has_value());
+  const std::string station_id = enrolled.station_id;
+
+  SECTION("a wrong code is refused with the reason, and the enrolment before it holds") {
+    REQUIRE(RequestEnrolment(**admin, "2222222222").ok());
+    SyncStatus refused = WaitForStatus(db_path, [](const SyncStatus& s) {
+      return !s.enrolment_pending && s.last_error.find("enrolment") != std::string::npos;
+    });
+    CHECK(refused.last_error.find("enrolment") != std::string::npos);
+    CHECK(refused.enrolled);
+    CHECK(refused.station_id == station_id);
+  }
+  SECTION("sync now starts a round within seconds, window or not") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // rounds are timed in seconds
+    REQUIRE(RequestSyncNow(**admin).ok());
+    SyncStatus again = WaitForStatus(db_path, [&](const SyncStatus& s) {
+      return !s.sync_now_pending && s.last_round_at_s > enrolled.last_round_at_s;
+    });
+    CHECK(again.last_round_at_s > enrolled.last_round_at_s);
+    CHECK(again.last_error.empty());
+  }
+  stop = true;
+  running.join();
 }
