@@ -25,6 +25,8 @@ std::string_view ScreenName(Screen screen) {
     case Screen::kPlayer: return "player";
     case Screen::kAdminPin: return "admin-pin";
     case Screen::kAdminSettings: return "admin-settings";
+    case Screen::kAdminSync: return "admin-sync";
+    case Screen::kAdminEnrol: return "admin-enrol";
     case Screen::kReportWhat: return "report-what";
     case Screen::kReportSay: return "report-say";
     case Screen::kReportWrite: return "report-write";

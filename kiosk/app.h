@@ -19,6 +19,7 @@
 #include "kiosk/report_flow.h"
 #include "kiosk/viewing.h"
 #include "store/lessons.h"
+#include "sync/sync_engine.h"
 
 namespace store { class Store; }
 namespace station_sync { class Outbox; }
@@ -27,6 +28,8 @@ namespace kiosk {
 
 enum class Screen {
   kHome, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings,
+  // The admin area's sync page, and the enrolment code keypad.
+  kAdminSync, kAdminEnrol,
   // Report a problem, step by step, then the ticket.
   kReportWhat, kReportSay, kReportWrite, kReportPhotos, kReportWhere, kReportWho, kReportCheck,
   kReportDone, kReportUnavailable,
@@ -97,6 +100,16 @@ struct PlayerCommand {
   bool enabled = false;          // kSubtitles
 };
 
+// The admin area's view of the sync with the county: read from the store
+// when the page opens and whenever the engine reports a change.
+struct SyncPage {
+  std::optional<station_sync::SyncStatus> status;
+  Message message;       // e.g. "sync requested", or why the status cannot be read
+  std::string typed;     // enrolment code symbols typed so far
+  Message code_message;  // under the code boxes: a typo
+  std::int64_t read_at = 0;
+};
+
 struct AppState {
   Screen screen = Screen::kHome;
   LibraryState library;
@@ -113,6 +126,7 @@ struct AppState {
   bool quit_requested = false;
   ReportFlow report;
   CheckFlow check;
+  SyncPage sync;
   std::uint64_t prompt_generation = 0;  // bumped by "listen again"
 };
 
@@ -143,6 +157,13 @@ struct PlaybackFailed { base::Error error; std::int64_t now = 0; };
 // The installed catalog changed (sync, USB, a new demo).
 struct CatalogChanged {};
 struct RestoreLesson { std::string lesson_id; };
+// The admin area's sync page. (The enrolment code is typed with the
+// check-my-report keypad's CheckKey / CheckDelete / CheckSubmit.)
+struct OpenSyncPage { std::int64_t now = 0; };
+struct BackToSettings {};
+struct SyncStatusChanged { std::int64_t now = 0; };  // the engine wrote its status row
+struct SyncNow { std::int64_t now = 0; };
+struct OpenEnrolment {};
 
 // Report a problem. Steps move forward and back in a fixed order; the check
 // step can jump to any earlier one to change it.
@@ -188,7 +209,8 @@ using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete,
                             ReportEditStep, ChooseCategory, StartRecording, StopRecording, DiscardVoice, PlayVoice,
                             TakePhoto, RemovePhoto, FocusField, ChooseReporter, KeyPress, SendReport, LeaveReport,
                             StayInReport, SpeakAgain, VoiceRecorded, VoicePlaybackEnded, PhotoTaken, ReportFinalised,
-                            CheckKey, CheckDelete, CheckSubmit, RateReport, OpenSubmittedReport>;
+                            CheckKey, CheckDelete, CheckSubmit, RateReport, OpenSubmittedReport, OpenSyncPage,
+                            SyncStatusChanged, SyncNow, OpenEnrolment, BackToSettings>;
 
 // What the report flow needs from the station. Either may be absent: no
 // outbox means reporting is not set up here (a notice says so); no pinyin
@@ -271,6 +293,11 @@ class App {
   void On(const CheckSubmit&);
   void On(const RateReport&);
   void On(const OpenSubmittedReport&);
+  void On(const OpenSyncPage&);
+  void On(const SyncStatusChanged&);
+  void On(const SyncNow&);
+  void On(const OpenEnrolment&);
+  void On(const BackToSettings&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
@@ -285,6 +312,13 @@ class App {
   void TypeCommitted();
   void CommitComposition();
   void LoadReportStatus(const std::string& code, std::int64_t now);
+  void LoadSyncStatus(std::int64_t now);
+  struct CodeEntry {
+    std::string* typed;
+    Message* message;
+  };
+  CodeEntry TypedCode();  // the code being typed on the screen shown
+  void SubmitEnrolmentCode();
 
   store::Store& store_;
   AdminPin admin_pin_;

@@ -323,6 +323,10 @@ void App::On(const ReportFinalised& finalised) {
   report.submitted = *finalised.outcome;
   report.message = {};
   state_.screen = Screen::kReportDone;
+  // Up to the county at once: the promised 24 hours start when it arrives.
+  if (auto asked = station_sync::RequestSyncNow(store_); !asked) {
+    base::LogWarn("report", "the report waits for the next sync round: " + asked.error().message);
+  }
   base::LogInfo("report", "submitted: ticket " + finalised.outcome->ticket_code + ", " +
                               std::to_string(finalised.outcome->sealed_size_bytes) + " bytes sealed");
 }
@@ -339,19 +343,29 @@ void App::On(const SpeakAgain&) { ++state_.prompt_generation; }
 
 // ---- Check my report --------------------------------------------------------
 
+// The same keypad types a ticket code (check my report) or an enrolment
+// code (admin area): both are ticket-format codes.
 void App::On(const CheckKey& key) {
-  CheckFlow& check = state_.check;
-  if (state_.screen != Screen::kCheckCode || check.typed.size() >= kTicketSymbols) return;
-  check.typed += key.symbol;
-  check.message = {};
+  if (state_.screen != Screen::kCheckCode && state_.screen != Screen::kAdminEnrol) return;
+  CodeEntry entry = TypedCode();
+  if (entry.typed->size() >= kTicketSymbols) return;
+  *entry.typed += key.symbol;
+  *entry.message = Message{};
 }
 
 void App::On(const CheckDelete&) {
-  if (!state_.check.typed.empty()) state_.check.typed.pop_back();
-  state_.check.message = {};
+  CodeEntry entry = TypedCode();
+  if (!entry.typed->empty()) entry.typed->pop_back();
+  *entry.message = Message{};
+}
+
+App::CodeEntry App::TypedCode() {
+  if (state_.screen == Screen::kAdminEnrol) return {&state_.sync.typed, &state_.sync.code_message};
+  return {&state_.check.typed, &state_.check.message};
 }
 
 void App::On(const CheckSubmit& submit) {
+  if (state_.screen == Screen::kAdminEnrol) return SubmitEnrolmentCode();
   if (state_.screen != Screen::kCheckCode) return;
   LoadReportStatus(state_.check.typed, submit.now);
 }

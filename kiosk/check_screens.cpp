@@ -3,6 +3,7 @@
 // replies and, once resolved, five faces to rate the handling.
 
 #include <algorithm>
+#include <optional>
 #include <ctime>
 #include <string>
 
@@ -18,20 +19,12 @@ namespace {
 
 using station_sync::kTicketAlphabet;
 
-// "11月24日 14:30" in the station's time zone.
-std::string LocalTimeText(std::int64_t unix_s, int utc_offset_minutes) {
-  const std::time_t local = static_cast<std::time_t>(unix_s + utc_offset_minutes * 60);
-  std::tm tm{};
-  gmtime_r(&local, &tm);
-  char text[48];
-  std::snprintf(text, sizeof text, "%d/%d %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
-  return text;
-}
-
-void DrawCode(Ui& ui, const CheckView& view, std::vector<Action>& actions) {
-  const CheckFlow& check = *view.check;
-  BeginScreen("check-code");
-  TopBar(ui, ui.T("check.code.prompt"), actions);
+// The keypad for ticket-format codes: eleven boxes and the 29 symbols.
+void DrawCodeKeypad(Ui& ui, const char* screen_name, std::string_view title, std::string_view ok_label,
+                    const std::string& typed, const Message& message_shown, std::vector<Action>& actions,
+                    const std::optional<Action>& back = std::nullopt) {
+  BeginScreen(screen_name);
+  TopBar(ui, title, actions, back);
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float mid = display.x / 2, top = ui.px(kTopBarHeight) + ui.px(30);
@@ -43,18 +36,18 @@ void DrawCode(Ui& ui, const CheckView& view, std::vector<Action>& actions) {
   for (int i = 0; i < 11; ++i) {
     if (i == 3 || i == 7) x += group_gap - gap;
     const ImVec2 min(x, top), max(x + box, top + box * 1.2f);
-    const bool next = i == static_cast<int>(check.typed.size());
+    const bool next = i == static_cast<int>(typed.size());
     draw->AddRectFilled(min, max, colors::kSurface, ui.px(10));
     draw->AddRect(min, max, next ? colors::kCheck : colors::kKey, ui.px(10), 0, ui.px(next ? 5 : 3));
-    if (i < static_cast<int>(check.typed.size())) {
+    if (i < static_cast<int>(typed.size())) {
       DrawCenteredText(draw, ui.fonts.display, ImVec2(x + box / 2, top + box * 0.6f), colors::kText,
-                       std::string(1, check.typed[i]));
+                       std::string(1, typed[i]));
     }
     x += box + gap;
   }
-  if (ui.registry) ui.registry->Add("code.typed", check.typed, ImVec2(mid - total / 2, top), ImVec2(mid + total / 2, top + box));
+  if (ui.registry) ui.registry->Add("code.typed", typed, ImVec2(mid - total / 2, top), ImVec2(mid + total / 2, top + box));
   float y = top + box * 1.2f + ui.px(50);
-  const std::string message = MessageText(ui, check.message);
+  const std::string message = MessageText(ui, message_shown);
   if (!message.empty()) DrawCenteredText(draw, ui.fonts.body, ImVec2(mid, y), colors::kDanger, message, display.x - ui.px(200));
   y += ui.px(50);
 
@@ -79,8 +72,8 @@ void DrawCode(Ui& ui, const CheckView& view, std::vector<Action>& actions) {
     actions.emplace_back(std::in_place_type<CheckDelete>);
   }
   ImGui::SetCursorPos(ImVec2(left + 6 * (key.x + key_gap), last_y));
-  if (BigButton(ui, "code.ok", ui.T("check.code.ok"), ImVec2(key.x * 2 + key_gap, key.y),
-                check.typed.size() == 11 ? colors::kLessons : colors::kCheck, &ok, ui.fonts.title)) {
+  if (BigButton(ui, "code.ok", ok_label, ImVec2(key.x * 2 + key_gap, key.y),
+                typed.size() == 11 ? colors::kLessons : colors::kCheck, &ok, ui.fonts.title)) {
     actions.push_back(CheckSubmit{});
   }
   EndScreen();
@@ -183,6 +176,10 @@ void DrawRating(Ui& ui, const CheckView& view, ImVec2 pos, float width, std::vec
   }
 }
 
+void DrawCode(Ui& ui, const CheckView& view, std::vector<Action>& actions) {
+  DrawCodeKeypad(ui, "check-code", ui.T("check.code.prompt"), ui.T("check.code.ok"), view.check->typed, view.check->message, actions);
+}
+
 void DrawStatus(Ui& ui, UiState& state, const CheckView& view, std::vector<Action>& actions) {
   const station_sync::ReportStatusView& status = *view.check->status;
   BeginScreen("check-status");
@@ -199,6 +196,11 @@ void DrawStatus(Ui& ui, UiState& state, const CheckView& view, std::vector<Actio
 }
 
 }  // namespace
+
+void DrawEnrolCode(Ui& ui, const SyncPage& page, std::vector<Action>& actions) {
+  DrawCodeKeypad(ui, "admin-enrol", ui.T("admin.enrol.prompt"), ui.T("admin.enrol.ok"), page.typed, page.code_message, actions,
+                 Action{OpenSyncPage{}});
+}
 
 void DrawCheck(Ui& ui, UiState& state, const CheckView& view, std::vector<Action>& actions) {
   if (view.screen == Screen::kCheckStatus && view.check->status) return DrawStatus(ui, state, view, actions);

@@ -25,7 +25,7 @@ const char* Usage() {
   return "usage: kiosk [--data-dir DIR] [--windowed [WxH]] [--script FILE] [--screenshot-dir DIR]\n"
          "             [--assets-dir DIR] [--idle-timeout SECONDS] [--log-level debug|info|warn|error]\n"
          "             [--audio default|null] [--camera-source FILE] [--mic-source FILE] [--camera-device DEV]\n"
-         "             [--set KEY=VALUE]...\n"
+         "             [--set KEY=VALUE]... [--enrol CODE] [--no-sync]\n"
          "Runs the village station full screen. --script runs a scripted tour (docs/SCRIPTING.md)\n"
          "and exits non-zero if a step fails.\n";
 }
@@ -66,6 +66,10 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
       const std::size_t equals = value(text) ? text.find('=') : std::string::npos;
       if (equals == std::string::npos || equals == 0) return Bad("--set takes KEY=VALUE");
       options.settings.emplace_back(text.substr(0, equals), text.substr(equals + 1));
+    } else if (arg == "--enrol") {
+      if (!value(options.enrolment_code)) return Bad("--enrol needs the code from county IT");
+    } else if (arg == "--no-sync") {
+      options.sync = false;
     } else if (arg == "--camera-device") {
       if (!value(options.camera_device)) return Bad("--camera-device needs a device path");
     } else if (arg == "--frame-stats") {

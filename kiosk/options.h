@@ -29,6 +29,11 @@ struct Options {
   // --set KEY=VALUE (repeatable): station settings written at start-up, e.g.
   // station.village, report.county_key_file (for set-up scripts and tests).
   std::vector<std::pair<std::string, std::string>> settings;
+  // The sync with the county runs in a thread of the kiosk unless --no-sync
+  // (kiosk-sync does it instead). --enrol CODE enrols at start-up with the
+  // code from county IT (the server: --set sync.county_server=URL).
+  bool sync = true;
+  std::string enrolment_code;
   bool help = false;
 };
 

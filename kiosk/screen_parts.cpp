@@ -1,5 +1,8 @@
 #include "kiosk/screen_parts.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include "kiosk/widgets.h"
 
 namespace kiosk {
@@ -46,6 +49,15 @@ std::string DurationText(std::int64_t ms) {
   if (h > 0) std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(h),
                            static_cast<long long>(m), static_cast<long long>(s));
   else std::snprintf(text, sizeof text, "%lld:%02lld", static_cast<long long>(m), static_cast<long long>(s));
+  return text;
+}
+
+std::string LocalTimeText(std::int64_t unix_s, int utc_offset_minutes) {
+  const std::time_t local = static_cast<std::time_t>(unix_s + utc_offset_minutes * 60);
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  char text[48];
+  std::snprintf(text, sizeof text, "%d/%d %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
   return text;
 }
 

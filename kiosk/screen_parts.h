@@ -32,4 +32,7 @@ void TopBar(Ui& ui, std::string_view title, std::vector<Action>& actions,
 // "1:05" or "1:02:05".
 std::string DurationText(std::int64_t ms);
 
+// "11/24 14:30" in the station's time zone.
+std::string LocalTimeText(std::int64_t unix_s, int utc_offset_minutes);
+
 }  // namespace kiosk

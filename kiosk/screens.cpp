@@ -221,6 +221,12 @@ void DrawAdminSettings(Ui& ui, UiState& state, const SettingsView& view, std::ve
     draw->AddText(ui.fonts.body, ui.fonts.body->FontSize, ImVec2(margin + ui.px(400), y + ui.px(40)),
                   view.message.is_error ? colors::kDanger : colors::kGood, message.c_str());
   }
+  ImGui::SetCursorPos(ImVec2(display.x - margin - ui.px(360) * 2 - ui.px(30), y));
+  const Icon sync = Icon::kRestart;
+  if (BigButton(ui, "admin.sync", ui.T("admin.settings.sync"), ImVec2(ui.px(360), ui.px(120)), colors::kCheck, &sync,
+                ui.fonts.title)) {
+    actions.push_back(OpenSyncPage{});
+  }
   ImGui::SetCursorPos(ImVec2(display.x - margin - ui.px(360), y));
   const Icon exit = Icon::kExit;
   if (BigButton(ui, "admin.exit", ui.T("admin.exit"), ImVec2(ui.px(360), ui.px(120)), colors::kReport, &exit,

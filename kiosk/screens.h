@@ -117,6 +117,15 @@ void DrawLesson(Ui& ui, const LessonView& view, std::vector<Action>& actions);
 void DrawPlayer(Ui& ui, UiState& state, const PlayerView& view, std::vector<Action>& actions);
 void DrawAdminPin(Ui& ui, const PinView& view, std::vector<Action>& actions);
 void DrawAdminSettings(Ui& ui, UiState& state, const SettingsView& view, std::vector<Action>& actions);
+
+// The admin area's sync page, and the enrolment code keypad.
+struct SyncPageView {
+  const SyncPage* page = nullptr;
+  std::int64_t now = 0;
+  int utc_offset_minutes = 480;
+};
+void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector<Action>& actions);
+void DrawEnrolCode(Ui& ui, const SyncPage& page, std::vector<Action>& actions);
 // Shown instead of everything when the store cannot be opened.
 void DrawStartupError(Ui& ui, const std::string& detail);
 

@@ -1,6 +1,7 @@
 #include "kiosk/station.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -30,13 +31,17 @@
 #include "kiosk/pointer_input.h"
 #include "kiosk/screens.h"
 #include "kiosk/script_runner.h"
+#include "kiosk/sync_service.h"
 #include "kiosk/thumbnails.h"
 #include "kiosk/widgets.h"
 #include "media/thumbnail.h"
 #include "store/catalog.h"
 #include "store/lessons.h"
 #include "store/store.h"
+#include "sync/enrolment.h"
 #include "sync/outbox.h"
+#include "sync/sync_engine.h"
+#include "sync/ticket_code.h"
 
 namespace kiosk {
 namespace {
@@ -148,6 +153,8 @@ class Station final : public ScriptHost {
   void CoverTypedText();
   ReportView MakeReportView() const;
   void Wake();
+  void StartSync();
+  void OnSyncStatusChanged();
 
   Options options_;
   const Clock::time_point started_ = Clock::now();
@@ -159,6 +166,10 @@ class Station final : public ScriptHost {
   // input (librime, deployed in the background at start), the devices.
   std::unique_ptr<station_sync::Outbox> outbox_;
   std::unique_ptr<PinyinInput> pinyin_;
+  // The sync with the county (absent with --no-sync); it flags changes to
+  // its status row here and wakes the loop.
+  std::unique_ptr<SyncService> sync_;
+  std::atomic<bool> sync_changed_{false};
   // A PIN being verified on a worker; declared after store_, which it uses,
   // so it is joined first.
   std::future<base::Result<PinCheck>> pin_check_;
@@ -204,6 +215,7 @@ class Station final : public ScriptHost {
 };
 
 Station::~Station() {
+  sync_.reset();  // cancels a transfer under way; its hook wakes SDL
   if (pin_check_.valid()) pin_check_.wait();
   if (gl_) SDL_GL_MakeCurrent(window_, gl_);
   playback_.reset();
@@ -257,6 +269,36 @@ void Station::OpenStore() {
   OpenOutbox();
   ImportContent();
   app_->RecoverInterruptedPlaybacks(WallClockUnix());
+  StartSync();
+}
+
+void Station::StartSync() {
+  if (!options_.sync) {
+    base::LogInfo("sync", "sync is off in this kiosk (--no-sync)");
+    return;
+  }
+  if (!options_.enrolment_code.empty()) {
+    auto code = station_sync::NormaliseTicketCode(options_.enrolment_code);
+    auto asked = code ? station_sync::RequestEnrolment(*store_, *code) : base::Status(code.error());
+    if (!asked) base::LogError("sync", "--enrol: " + asked.error().message);
+  }
+  sync_ = std::make_unique<SyncService>(SyncService::Config{options_.data_dir, [this] {
+    sync_changed_.store(true);
+    Wake();
+  }});
+}
+
+// The engine wrote its status: pages that show it reload, and a station
+// that just enrolled can take reports now (the county's key came with it).
+void Station::OnSyncStatusChanged() {
+  const Screen screen = app_->state().screen;
+  if (screen == Screen::kAdminSync || screen == Screen::kAdminEnrol || screen == Screen::kCheckStatus) {
+    Apply({SyncStatusChanged{}});
+  }
+  if (!outbox_) {
+    auto enrolment = station_sync::LoadEnrolment(*store_);
+    if (enrolment && *enrolment) OpenOutbox();
+  }
 }
 
 // Installs content/catalog.json into the store, unless this very file was
@@ -570,7 +612,11 @@ void Station::WatchAdminGesture(std::vector<Action>& actions) {
   const ImVec2 corner = AdminCornerMin(ui_);
   const bool in_corner = g.start.x >= corner.x && g.start.y >= corner.y && g.start.y < ui_.px(160);
   if (!g.down || g.dragging || g.consumed || !in_corner) return;
-  if (app_->state().screen == Screen::kAdminPin || app_->state().screen == Screen::kAdminSettings) return;
+  const Screen screen = app_->state().screen;
+  if (screen == Screen::kAdminPin || screen == Screen::kAdminSettings || screen == Screen::kAdminSync ||
+      screen == Screen::kAdminEnrol) {
+    return;
+  }
   const double held = ui_.now_s - g.down_time_s;
   ui_.animating = true;  // the hold needs its deadline checked and its ring drawn
   if (held >= kLongPressSeconds) {
@@ -641,6 +687,12 @@ void Station::DrawScreen(std::vector<Action>& actions) {
     case Screen::kCheckCode:
     case Screen::kCheckStatus:
       DrawCheck(ui_, ui_state_, {state.screen, &state.check, 480}, actions);
+      break;
+    case Screen::kAdminSync:
+      DrawAdminSync(ui_, ui_state_, {&state.sync, WallClockUnix(), 480}, actions);
+      break;
+    case Screen::kAdminEnrol:
+      DrawEnrolCode(ui_, state.sync, actions);
       break;
   }
   WatchAdminGesture(actions);
@@ -924,6 +976,7 @@ int Station::Run() {
       break;
     }
     CheckIdleTimeout(now_ms);
+    if (sync_changed_.exchange(false) && app_) OnSyncStatusChanged();
     if (ContentStamp() != atlas_content_stamp_) OnContentChanged();
     ServicePlayback(now_ms);
     ServiceReport();

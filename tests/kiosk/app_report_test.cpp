@@ -290,6 +290,9 @@ TEST_CASE("Check my report: a typo, an unknown code, then the rating once resolv
   app.Apply(SendReport{kNow});
   f.FinishSaving();
   REQUIRE(app.state().report.submitted);
+  auto sync_status = station_sync::ReadSyncStatus(*f.db, kNow);
+  REQUIRE(sync_status.ok());
+  CHECK(sync_status->sync_now_pending);  // up to the county at once
   const std::string ticket = app.state().report.submitted->ticket_code;
   const std::string report_id = app.state().report.report_id;
   app.Apply(GoHome{});
@@ -325,6 +328,10 @@ TEST_CASE("Check my report: a typo, an unknown code, then the rating once resolv
   REQUIRE(queue.MarkAcknowledged(report_id, kNow + 100).ok());
   REQUIRE(queue.RecordReply(report_id, "r1", kNow + 3600, "电工明天上午来", kNow + 3700).ok());
   REQUIRE(queue.RecordResolved(report_id, kNow + 7200).ok());
+  // A villager still looking sees the reply come in with the sync.
+  app.Apply(SyncStatusChanged{kNow + 7300});
+  REQUIRE(app.state().check.status->replies.size() == 1);
+  CHECK(app.state().check.status->replies[0].text == "电工明天上午来");
   app.Apply(GoHome{});
   app.Apply(OpenService{Service::kCheckReport});
   for (char c : ticket) app.Apply(CheckKey{c});

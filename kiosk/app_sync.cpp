@@ -1,0 +1,84 @@
+// The admin area's sync page: what the engine is doing (it runs on its own
+// thread and writes its status row), "sync now", and enrolling the station
+// with a code from county IT. Requests go through the store, so a running
+// kiosk-sync process would take them just the same.
+
+#include "base/log.h"
+#include "kiosk/app.h"
+#include "store/store.h"
+#include "sync/report_lookup.h"
+#include "sync/sync_engine.h"
+#include "sync/ticket_code.h"
+
+namespace kiosk {
+
+void App::LoadSyncStatus(std::int64_t now) {
+  SyncPage& page = state_.sync;
+  auto status = station_sync::ReadSyncStatus(store_, now);
+  page.read_at = now;
+  if (!status) {
+    page.message = {"admin.sync.unreadable", {{"reason", status.error().message}}, true};
+    return;
+  }
+  page.status = std::move(*status);
+}
+
+void App::On(const OpenSyncPage& open) {
+  if (!state_.admin_unlocked) return;
+  state_.sync = SyncPage{};
+  state_.screen = Screen::kAdminSync;
+  LoadSyncStatus(open.now);
+}
+
+// Also refreshes a report a villager is looking at: a reply may just have come.
+void App::On(const SyncStatusChanged& changed) {
+  if (state_.screen == Screen::kAdminSync || state_.screen == Screen::kAdminEnrol) LoadSyncStatus(changed.now);
+  if (state_.screen == Screen::kCheckStatus && state_.check.status) {
+    auto status = station_sync::CheckReport(store_, state_.check.status->ticket_code, changed.now);
+    if (status) state_.check.status = std::move(*status);
+  }
+}
+
+void App::On(const SyncNow& now) {
+  if (state_.screen != Screen::kAdminSync) return;
+  if (auto asked = station_sync::RequestSyncNow(store_); !asked) {
+    state_.sync.message = {"admin.sync.request_failed", {{"reason", asked.error().message}}, true};
+    return;
+  }
+  base::LogInfo("sync", "the administrator asked for a sync now");
+  state_.sync.message = {"admin.sync.requested", {}, false};
+  LoadSyncStatus(now.now);
+}
+
+void App::On(const BackToSettings&) {
+  if (state_.admin_unlocked) EnterAdminSettings();
+}
+
+void App::On(const OpenEnrolment&) {
+  if (state_.screen != Screen::kAdminSync) return;
+  state_.sync.typed.clear();
+  state_.sync.code_message = {};
+  state_.screen = Screen::kAdminEnrol;
+}
+
+// A typo is caught here (the code carries a check symbol); whether the
+// county knows the code shows on the sync page once the engine has asked.
+void App::SubmitEnrolmentCode() {
+  SyncPage& page = state_.sync;
+  auto code = station_sync::NormaliseTicketCode(page.typed);
+  if (!code) {
+    page.code_message = {"admin.enrol.typo", {}, true};
+    return;
+  }
+  if (auto asked = station_sync::RequestEnrolment(store_, *code); !asked) {
+    page.code_message = {"admin.sync.request_failed", {{"reason", asked.error().message}}, true};
+    return;
+  }
+  base::LogInfo("sync", "enrolment code entered; the engine enrols with it now");
+  page.message = {"admin.enrol.requested", {}, false};
+  page.typed.clear();
+  state_.screen = Screen::kAdminSync;
+  LoadSyncStatus(page.read_at);
+}
+
+}  // namespace kiosk
