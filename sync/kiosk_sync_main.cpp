@@ -5,6 +5,8 @@
 //   kiosk-sync --data DIR --once [...]                      one round now
 //   kiosk-sync --data DIR --export-outbox STICK             outbox to a USB stick
 //   kiosk-sync --data DIR --status                          what the admin area shows
+//   kiosk-sync --data DIR --sync-now                        ask the engine running (in the
+//                                                           kiosk or here) for a round now
 //
 // Exit codes: 0 everything due was delivered (or the export/status worked);
 // 1 something is still undelivered or a step failed (it is retried next
@@ -37,7 +39,7 @@ int Usage(const std::string& problem) {
   std::fprintf(stderr,
                "kiosk-sync: %s\n"
                "usage: kiosk-sync --data DIR [--once] [--server URL] [--enrol CODE]\n"
-               "                  [--export-outbox STICK] [--status] [--log-level LEVEL]\n",
+               "                  [--export-outbox STICK] [--status] [--sync-now] [--log-level LEVEL]\n",
                problem.c_str());
   return 2;
 }
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
   SyncOptions options;
   bool once = false;
   bool status = false;
+  bool sync_now = false;
   std::string export_to;
   std::string enrol_code;
   std::string log_level = "info";
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
     if (flag == "--data") options.data_dir = value();
     else if (flag == "--once") once = true;
     else if (flag == "--status") status = true;
+    else if (flag == "--sync-now") sync_now = true;
     else if (flag == "--server") options.server_url = value();
     else if (flag == "--enrol") enrol_code = value();
     else if (flag == "--export-outbox") export_to = value();
@@ -112,6 +116,12 @@ int main(int argc, char** argv) {
   Clock& clock = SystemClock();
 
   if (status) return PrintStatus(**store, clock.NowSeconds());
+  if (sync_now) {
+    base::Status asked = RequestSyncNow(**store);
+    if (!asked.ok()) return Usage("cannot ask for a sync: " + asked.error().message);
+    std::printf("asked the running sync engine for a round now\n");
+    return 0;
+  }
   if (!export_to.empty()) {
     base::Result<int> exported = ExportOutbox(**store, fs, options.data_dir, export_to);
     if (!exported.ok()) return Usage("export: " + exported.error().message);

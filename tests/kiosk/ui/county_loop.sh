@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# county_loop.sh KIOSK COUNTY COUNTY_SERVER KIOSK_SYNC SCRIPT   (under xvfb-run)
+# Store-and-forward end to end through the real programs: county IT makes
+# its keys, publishes a package (one lesson) and an enrolment code; the real
+# county-server serves them on 127.0.0.1; the kiosk starts with the code,
+# enrols and syncs. When the villager's report reaches the county, county IT
+# reads it (`county open`, decrypted with the county's key) and replies
+# (`county reply`); the kiosk shows the reply on the report still open.
+set -euo pipefail
+kiosk=$1 county=$2 county_server=$3 kiosk_sync=$4 script=$5
+work=$(mktemp -d "${STATION_TEST_TMP:-/tmp}/county-loop-XXXXXX")
+cleanup() {
+  # (Never `kill 0`: that is the whole process group, the test runner too.)
+  for pid in ${server_pid:-} ${replier_pid:-}; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+data=$work/station county_dir=$work/county package=$work/package
+mkdir -p "$data" "$package"
+
+# County IT: keys, a package of one lesson, an enrolment code.
+ffmpeg -loglevel error -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440 -t 4 \
+  -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "$package/wheat.mp4"
+cat > "$package/package.json" <<'JSON'
+{"lessons": [{"id": "wheat-1", "title": "冬小麦田间管理", "category": "农业技术",
+              "summary": "越冬前后怎样管", "duration_s": 4, "file": "wheat.mp4"}],
+ "notices": [{"id": "meeting", "title": "村民大会", "text": "周五上午九点在活动室开会"}]}
+JSON
+"$county" init --data "$county_dir" >/dev/null
+"$county" publish --data "$county_dir" --package "$package" >/dev/null
+code=$("$county" enrol-code --data "$county_dir" --village 石桥村)
+
+"$county_server" --data "$county_dir" --listen 127.0.0.1:0 > "$work/server.log" 2>&1 &
+server_pid=$!
+port=
+for _ in $(seq 100); do
+  port=$(grep -o 'HTTP on 127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "county-server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+
+# County IT at the console: as soon as the report is in, read it and reply,
+# then ask the station's running engine for a round (the admin's "sync now").
+(
+  for _ in $(seq 1200); do
+    id=$("$county" reports --data "$county_dir" | awk 'NR > 1 { print $1; exit }')
+    [ -n "$id" ] && break
+    sleep 0.1
+  done
+  [ -n "$id" ] || exit 1
+  "$county" open "$id" --data "$county_dir" --to "$work/opened" > "$work/opened.txt"
+  "$county" reply "$id" "水务站明天上午来修" --data "$county_dir" >/dev/null
+  "$kiosk_sync" --data "$data" --sync-now >/dev/null
+) &
+replier_pid=$!
+
+status=0
+"$kiosk" --data-dir "$data" --script "$script" --screenshot-dir "$work/shots" --windowed 1280x720 --audio null \
+  --enrol "$code" --set "sync.county_server=http://127.0.0.1:$port" --set station.village=石桥村 || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "kiosk exited with $status; last log lines:" >&2
+  tail -20 "$data/logs/station.log" >&2 || true
+  exit 1
+fi
+wait "$replier_pid" || { echo "the county never received the report" >&2; exit 1; }
+replier_pid=
+
+# What the county opened is what the villager filed, from this station.
+grep -q '"category": "water"' "$work/opened.txt" || { echo "county: wrong category" >&2; cat "$work/opened.txt" >&2; exit 1; }
+grep -q '"text": "啊"' "$work/opened.txt" || { echo "county: wrong text" >&2; cat "$work/opened.txt" >&2; exit 1; }
+grep -q '石桥村' "$work/opened.txt" || { echo "county: wrong village" >&2; exit 1; }
+grep -q 'enrolled with http://127.0.0.1' "$data/logs/station.log"
+grep -q 'content: library now offers 1 of the 1 lessons' "$data/logs/station.log"
+
+keep=${STATION_TEST_TMP:-/tmp}/screenshots/county-loop
+rm -rf "$keep" && mkdir -p "$keep" && cp "$work"/shots/*.png "$keep/"
+echo "county_loop: enrolled, lesson arrived, report read at the county, reply shown at the station"
