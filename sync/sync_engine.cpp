@@ -277,13 +277,11 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   if (!requested_code.empty()) options_.enrolment_code = requested_code;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
   if (!enrolment.ok()) return enrolment.error();
-  // The server enrolled with, unless a new code was typed: then the one in
-  // the settings (the station may have moved to another county).
-  const std::string setting_server = store_.GetSetting("sync.county_server").value_or("");
+  // The address in the settings first (the administrator's to change when
+  // the county moves), then the one enrolled with.
   std::string server = options_.server_url;
-  if (server.empty() && !requested_code.empty()) server = setting_server;
+  if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
   if (server.empty() && *enrolment) server = (*enrolment)->server_url;
-  if (server.empty()) server = setting_server;
   if (server.empty()) {
     result.errors.push_back("no county server: set sync.county_server or enrol");
     (void)SaveRoundState(result, nullptr);
