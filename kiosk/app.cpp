@@ -27,6 +27,7 @@ std::string_view ScreenName(Screen screen) {
     case Screen::kAdminSettings: return "admin-settings";
     case Screen::kAdminSync: return "admin-sync";
     case Screen::kAdminEnrol: return "admin-enrol";
+    case Screen::kNotice: return "notice";
     case Screen::kReportWhat: return "report-what";
     case Screen::kReportSay: return "report-say";
     case Screen::kReportWrite: return "report-write";
@@ -67,6 +68,7 @@ base::Status SaveSettings(store::Store& store, const StationSettings& settings) 
 App::App(store::Store& store) : store_(store), admin_pin_(store), library_(store) {
   state_.settings = LoadSettings(store);
   state_.draft = state_.settings;
+  LoadNotices();
 }
 
 void App::Apply(const Action& action) {
@@ -93,6 +95,7 @@ void App::ResetToHome() {
   state_ = AppState{};
   state_.settings = saved;
   state_.draft = saved;
+  LoadNotices();  // a catalog accepted since may have brought new ones
 }
 
 void App::On(const OpenService& open) {

@@ -19,6 +19,7 @@
 #include "kiosk/report_flow.h"
 #include "kiosk/viewing.h"
 #include "store/lessons.h"
+#include "sync/content_sync.h"
 #include "sync/sync_engine.h"
 
 namespace store { class Store; }
@@ -30,6 +31,8 @@ enum class Screen {
   kHome, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings,
   // The admin area's sync page, and the enrolment code keypad.
   kAdminSync, kAdminEnrol,
+  // A notice from the county (a meeting, an announcement), read out.
+  kNotice,
   // Report a problem, step by step, then the ticket.
   kReportWhat, kReportSay, kReportWrite, kReportPhotos, kReportWhere, kReportWho, kReportCheck,
   kReportDone, kReportUnavailable,
@@ -127,6 +130,8 @@ struct AppState {
   ReportFlow report;
   CheckFlow check;
   SyncPage sync;
+  std::vector<station_sync::CatalogNotice> notices;  // newest first, from the accepted catalog
+  std::size_t notice_shown = 0;                      // kNotice: which one
   std::uint64_t prompt_generation = 0;  // bumped by "listen again"
 };
 
@@ -161,6 +166,7 @@ struct RestoreLesson { std::string lesson_id; };
 // check-my-report keypad's CheckKey / CheckDelete / CheckSubmit.)
 struct OpenSyncPage { std::int64_t now = 0; };
 struct BackToSettings {};
+struct OpenNotice { std::size_t index = 0; };
 struct SyncStatusChanged { std::int64_t now = 0; };  // the engine wrote its status row
 struct SyncNow { std::int64_t now = 0; };
 struct OpenEnrolment {};
@@ -210,7 +216,7 @@ using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete,
                             TakePhoto, RemovePhoto, FocusField, ChooseReporter, KeyPress, SendReport, LeaveReport,
                             StayInReport, SpeakAgain, VoiceRecorded, VoicePlaybackEnded, PhotoTaken, ReportFinalised,
                             CheckKey, CheckDelete, CheckSubmit, RateReport, OpenSubmittedReport, OpenSyncPage,
-                            SyncStatusChanged, SyncNow, OpenEnrolment, BackToSettings>;
+                            SyncStatusChanged, SyncNow, OpenEnrolment, BackToSettings, OpenNotice>;
 
 // What the report flow needs from the station. Either may be absent: no
 // outbox means reporting is not set up here (a notice says so); no pinyin
@@ -298,6 +304,7 @@ class App {
   void On(const SyncNow&);
   void On(const OpenEnrolment&);
   void On(const BackToSettings&);
+  void On(const OpenNotice&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
@@ -313,6 +320,7 @@ class App {
   void CommitComposition();
   void LoadReportStatus(const std::string& code, std::int64_t now);
   void LoadSyncStatus(std::int64_t now);
+  void LoadNotices();
   struct CodeEntry {
     std::string* typed;
     Message* message;

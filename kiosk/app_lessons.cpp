@@ -175,6 +175,7 @@ void App::On(const PlaybackFailed& failed) {
 }
 
 void App::On(const CatalogChanged&) {
+  LoadNotices();
   LoadShelf(state_.library.shelf, state_.library.category);
   if (state_.screen == Screen::kLesson && state_.lesson) {
     auto entry = library_.Get(state_.lesson->lesson.id);

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "kiosk/app.h"
 #include "store/store.h"
+#include "sync/content_sync.h"
 #include "sync/report_lookup.h"
 #include "sync/sync_engine.h"
 #include "sync/ticket_code.h"
@@ -79,6 +80,14 @@ void App::SubmitEnrolmentCode() {
   page.typed.clear();
   state_.screen = Screen::kAdminSync;
   LoadSyncStatus(page.read_at);
+}
+
+void App::LoadNotices() { state_.notices = station_sync::LoadNotices(store_); }
+
+void App::On(const OpenNotice& open) {
+  if (state_.screen != Screen::kHome || open.index >= state_.notices.size()) return;
+  state_.notice_shown = open.index;
+  state_.screen = Screen::kNotice;
 }
 
 }  // namespace kiosk

@@ -38,6 +38,10 @@ Narrator::~Narrator() = default;
 // The step's prompt from the translations ("speak.<screen>"); the ticket
 // screen's holds the code and the promise.
 std::string Narrator::Prompt(const AppState& state) const {
+  if (state.screen == Screen::kNotice && state.notice_shown < state.notices.size()) {
+    const station_sync::CatalogNotice& notice = state.notices[state.notice_shown];
+    return notice.title + "。" + notice.text;
+  }
   const std::string key = "speak." + std::string(ScreenName(state.screen));
   const std::string& text = translations_.Text(language_, key);
   return text == key ? std::string() : text;

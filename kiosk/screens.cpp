@@ -44,6 +44,24 @@ ImVec2 AdminCornerMin(const Ui& ui) {
   return ImVec2(ImGui::GetIO().DisplaySize.x - ui.px(160), 0);
 }
 
+// The newest notice across the top of home: a tap opens it and reads it out.
+void DrawNoticeBanner(Ui& ui, const station_sync::CatalogNotice& notice, ImVec2 pos, ImVec2 size,
+                      std::vector<Action>& actions) {
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  ImGui::SetCursorPos(pos);
+  if (ImGui::InvisibleButton("home.notice", size)) actions.push_back(OpenNotice{0});
+  const std::string line = notice.title + (notice.text.empty() ? "" : "：" + notice.text);
+  if (ui.registry) ui.registry->Add("home.notice", line, pos, ImVec2(pos.x + size.x, pos.y + size.y));
+  draw->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), colors::kSurface, ui.px(16));
+  const float icon = size.y * 0.8f;
+  DrawIcon(draw, Icon::kListen, ImVec2(pos.x + size.y / 2 + ui.px(10), pos.y + size.y / 2), icon, colors::kText,
+           colors::kSurface);
+  const ImVec2 text_pos(pos.x + size.y + ui.px(30), pos.y + (size.y - ui.fonts.title->FontSize) / 2);
+  draw->PushClipRect(text_pos, ImVec2(pos.x + size.x - ui.px(20), pos.y + size.y), true);
+  draw->AddText(ui.fonts.title, ui.fonts.title->FontSize, text_pos, colors::kText, line.c_str());
+  draw->PopClipRect();
+}
+
 void DrawHome(Ui& ui, const HomeView& view, std::vector<Action>& actions) {
   BeginScreen("home");
   ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -60,8 +78,10 @@ void DrawHome(Ui& ui, const HomeView& view, std::vector<Action>& actions) {
   const Service services[] = {Service::kWatchLessons, Service::kReportProblem, Service::kCheckReport};
   const float gap = ui.px(kMargin);
   const float tile_w = (display.x - gap * 4) / 3;
-  const float tile_h = std::min(display.y - bar - gap * 2, tile_w * 1.25f);
-  const float top = bar + (display.y - bar - tile_h) / 2;
+  const float banner_h = view.notice ? ui.px(96) : 0;
+  const float tile_h = std::min(display.y - bar - gap * 2 - banner_h, tile_w * 1.25f);
+  const float top = bar + banner_h + (display.y - bar - banner_h - tile_h) / 2;
+  if (view.notice) DrawNoticeBanner(ui, *view.notice, ImVec2(gap, bar + gap / 2), ImVec2(display.x - 2 * gap, banner_h), actions);
   for (int i = 0; i < 3; ++i) {
     ImGui::SetCursorPos(ImVec2(gap + i * (tile_w + gap), top));
     const Service service = services[i];
@@ -70,6 +90,27 @@ void DrawHome(Ui& ui, const HomeView& view, std::vector<Action>& actions) {
       actions.push_back(OpenService{service});
     }
   }
+  EndScreen();
+}
+
+void DrawNotice(Ui& ui, const station_sync::CatalogNotice& notice, std::vector<Action>& actions) {
+  BeginScreen("notice");
+  TopBar(ui, ui.T("notice.title"), actions);
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float margin = ui.px(kMargin) * 2;
+  ImGui::SetCursorPos(ImVec2(margin, ui.px(kTopBarHeight) + ui.px(60)));
+  ImGui::PushTextWrapPos(display.x - margin);
+  ImGui::PushFont(ui.fonts.display);
+  ImGui::TextUnformatted(notice.title.c_str());
+  if (ui.registry) ui.registry->Add("notice.title", notice.title, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+  ImGui::PopFont();
+  ImGui::Dummy(ImVec2(1, ui.px(40)));
+  ImGui::SetCursorPosX(margin);
+  ImGui::PushFont(ui.fonts.title);
+  ImGui::TextUnformatted(notice.text.c_str());
+  if (ui.registry) ui.registry->Add("notice.text", notice.text, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+  ImGui::PopFont();
+  ImGui::PopTextWrapPos();
   EndScreen();
 }
 

@@ -15,7 +15,11 @@ namespace kiosk {
 struct HomeView {
   std::string station_line;  // "<station> · <village>"
   std::string clock;         // "08:30"
+  const station_sync::CatalogNotice* notice = nullptr;  // the newest, shown as a banner
 };
+
+// A notice from the county, big; the narrator reads it out.
+void DrawNotice(Ui& ui, const station_sync::CatalogNotice& notice, std::vector<Action>& actions);
 
 struct PinView {
   PinPadState::Mode mode;

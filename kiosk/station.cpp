@@ -430,6 +430,7 @@ std::vector<std::string> Station::TextsToCover() const {
     for (const StationSettings* s : {&app_->state().settings, &app_->state().draft}) {
       texts.insert(texts.end(), {s->station_name, s->village, s->county_server});
     }
+    for (const station_sync::CatalogNotice& n : app_->state().notices) texts.insert(texts.end(), {n.title, n.text});
   }
   return texts;
 }
@@ -647,6 +648,7 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       view.station_line = state.settings.station_name.empty() ? ui_.T("app.title") : state.settings.station_name;
       if (!state.settings.village.empty()) view.station_line += " · " + state.settings.village;
       view.clock = clock_text_;
+      if (!state.notices.empty()) view.notice = &state.notices.front();
       DrawHome(ui_, view, actions);
       break;
     }
@@ -693,6 +695,9 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       break;
     case Screen::kAdminEnrol:
       DrawEnrolCode(ui_, state.sync, actions);
+      break;
+    case Screen::kNotice:
+      if (state.notice_shown < state.notices.size()) DrawNotice(ui_, state.notices[state.notice_shown], actions);
       break;
   }
   WatchAdminGesture(actions);
@@ -840,6 +845,7 @@ void Station::CoverTypedText() {
   for (const auto& reply : s.check.status ? s.check.status->replies : std::vector<station_sync::ReportReply>{}) {
     texts.push_back(reply.text);
   }
+  for (const station_sync::CatalogNotice& notice : s.notices) texts.insert(texts.end(), {notice.title, notice.text});
   bool missing = false;
   for (std::string& text : texts) {
     if (!text.empty() && !atlas_.Covers(text)) {

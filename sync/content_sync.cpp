@@ -319,6 +319,26 @@ std::string FormatCatalogV1(const std::vector<store::Lesson>& lessons, std::int6
   return document.dump(1) + "\n";
 }
 
+std::string FormatNotices(const std::vector<CatalogNotice>& notices) {
+  json list = json::array();
+  for (const CatalogNotice& n : notices) {
+    list.push_back({{"id", n.id}, {"title", n.title}, {"text", n.text}, {"published_at", n.published_at}});
+  }
+  return list.dump();
+}
+
+std::vector<CatalogNotice> LoadNotices(const store::Store& store) {
+  std::vector<CatalogNotice> notices;
+  const json list = json::parse(store.GetSetting(kNoticesSetting).value_or("[]"), nullptr, false);
+  if (!list.is_array()) return notices;
+  for (const json& item : list) {
+    if (auto notice = ParseNotice(item)) notices.push_back(std::move(notice).value());
+  }
+  std::stable_sort(notices.begin(), notices.end(),
+                   [](const CatalogNotice& a, const CatalogNotice& b) { return a.published_at > b.published_at; });
+  return notices;
+}
+
 // ---- ContentLibrary ------------------------------------------------------------
 
 ContentLibrary::ContentLibrary(store::Store& store, std::string data_dir, minisign::PublicKey content_key,
@@ -381,6 +401,9 @@ base::Result<AcceptOutcome> ContentLibrary::Accept(std::string_view text, std::s
     return written.error();
   }
   if (auto recorded = store_.SetSetting(kVersionSetting, std::to_string(catalog->version)); !recorded) {
+    return recorded.error();
+  }
+  if (auto recorded = store_.SetSetting(kNoticesSetting, FormatNotices(catalog->notices)); !recorded) {
     return recorded.error();
   }
   base::LogInfo(kLog, "catalog version " + std::to_string(catalog->version) + " accepted: " +

@@ -87,6 +87,13 @@ struct ContentCatalog {
   std::set<std::string> BlobShas() const;
 };
 
+// The accepted catalog's notices (meetings, announcements), for the kiosk's
+// home screen: kept in the settings table when a catalog is accepted.
+inline constexpr const char* kNoticesSetting = "content.notices";
+std::string FormatNotices(const std::vector<CatalogNotice>& notices);
+// Newest first; none when absent or unreadable.
+std::vector<CatalogNotice> LoadNotices(const store::Store& store);
+
 // Parses the signed bytes and checks every field: format 2, types, ids
 // ([A-Za-z0-9._-], 1-64, unique), sha256 hex, sizes >= 0, safe names.
 // kInvalidInput naming the lesson and field.

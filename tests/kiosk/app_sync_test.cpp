@@ -8,6 +8,7 @@
 #include "kiosk/app.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "sync/content_sync.h"
 #include "sync/sync_engine.h"
 #include "sync/ticket_code.h"
 #include "tests/base/scratch_dir.h"
@@ -86,4 +87,24 @@ TEST_CASE("The sync page: sync now and an enrolment code reach the engine; a typ
   CHECK_FALSE(app.state().admin_unlocked);
   app.Apply(BackToSettings{});
   CHECK(app.state().screen == Screen::kHome);
+}
+
+TEST_CASE("The county's notices are on home, newest first, and open big", "[kiosk][sync]") {
+  test::ScratchDir dir;
+  auto store = store::Store::Open(dir.File("station.db"));
+  REQUIRE(store.ok());
+  std::vector<station_sync::CatalogNotice> notices = {{"old", "旧通知", "上个月的事", 100},
+                                                      {"meeting", "村民大会", "周五上午九点在活动室开会", 200}};
+  REQUIRE((*store)->SetSetting(station_sync::kNoticesSetting, station_sync::FormatNotices(notices)).ok());
+  App app(**store);
+  REQUIRE(app.state().notices.size() == 2);
+  CHECK(app.state().notices[0].id == "meeting");
+  app.Apply(OpenNotice{5});  // no such notice
+  CHECK(app.state().screen == Screen::kHome);
+  app.Apply(OpenNotice{0});
+  CHECK(app.state().screen == Screen::kNotice);
+  CHECK(app.state().notices[app.state().notice_shown].title == "村民大会");
+  app.Apply(GoHome{});
+  CHECK(app.state().screen == Screen::kHome);
+  CHECK(app.state().notices.size() == 2);  // still there after going home
 }

@@ -63,6 +63,11 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
   for (const CatalogLesson& lesson : (*catalog)->lessons) {
     CHECK(VerifyFile(library.blobs_dir() + "/" + lesson.file.sha256, lesson.file.sha256, lesson.file.size_bytes).ok());
   }
+  // The package's notice is kept for the home screen.
+  const std::vector<CatalogNotice> notices = LoadNotices(**db);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].title == "Meeting");
+  CHECK(notices[0].text == "Friday 9:00");
   // Every byte crossed once, apart from the catalog answers.
   CHECK(sync.bytes_received() < 3 * 300'000 + 20 * 8'000);
 
