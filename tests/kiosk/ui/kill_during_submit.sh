@@ -76,6 +76,8 @@ for i in $(seq 1 "$iterations"); do
     grep -qs 'outbox open' "$log" && break
     sleep 0.05
   done
+  grep -qs 'outbox open' "$log" ||
+    { echo "iteration $i: the kiosk did not open its outbox within 30 s" >&2; tail -5 "$log" >&2 || true; exit 1; }
   check_outbox "$i"
   # Wait for the next "send", then cut the power somewhere in the saving.
   # (tail -F follows the log through inotify: the kill comes within a few ms.)
