@@ -116,7 +116,7 @@ TEST_CASE("a station closing stops the download under way at once, and the next 
     REQUIRE(status.ok());
     if (status->what.rfind("lesson", 0) == 0) done = status->done_bytes;
   }
-  REQUIRE(done >= 300'000);
+  CHECK(done >= 300'000);  // (not REQUIRE: the engine must still be stopped below)
 
   const auto asked = std::chrono::steady_clock::now();
   engine->RequestStop();

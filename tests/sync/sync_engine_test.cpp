@@ -163,6 +163,15 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
   SyncEngine engine(**db, PosixFileSystem(), SystemClock(), options);
   std::atomic<bool> stop{false};
   std::thread running([&] { engine.RunUntil(stop); });
+  // Stops the engine however the test ends (a failed REQUIRE throws).
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, running};
 
   // The window is closed: nothing happens by itself.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -173,7 +182,10 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
   auto admin = store::Store::Open(db_path);  // the admin area's connection
   REQUIRE(admin.ok());
   REQUIRE(RequestEnrolment(**admin, county.NewEnrolCode()).ok());
-  SyncStatus enrolled = WaitForStatus(db_path, [](const SyncStatus& s) { return s.enrolled && !s.enrolment_pending; });
+  // The round that enrolled has ended once it recorded its time.
+  SyncStatus enrolled = WaitForStatus(db_path, [](const SyncStatus& s) {
+    return s.enrolled && !s.enrolment_pending && s.last_round_at_s.has_value();
+  });
   CHECK(enrolled.enrolled);
   CHECK_FALSE(enrolled.enrolment_pending);
   CHECK_FALSE(enrolled.sync_now_pending);
@@ -198,6 +210,4 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
     CHECK(again.last_round_at_s > enrolled.last_round_at_s);
     CHECK(again.last_error.empty());
   }
-  stop = true;
-  running.join();
 }

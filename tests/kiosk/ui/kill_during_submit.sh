@@ -13,7 +13,8 @@ set -euo pipefail
 kiosk=$1 tool=$2 sources=$3 iterations=${4:-200}
 work=$(mktemp -d "${STATION_TEST_TMP:-/tmp}/kill-submit-XXXXXX")
 # (Never `kill 0`, the whole process group: only a kiosk that was started.)
-trap '[ -n "${kiosk_pid:-}" ] && kill -9 "$kiosk_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# (The trap runs under set -e: every command in it must succeed.)
+trap 'if [ -n "${kiosk_pid:-}" ]; then kill -9 "$kiosk_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 data=$work/data
 mkdir -p "$data"
 log=$data/logs/station.log
