@@ -1,7 +1,8 @@
 // county-intake: report submissions per second the county server takes
 // (issue 5's figure: >= 500/s on the 2-core machine). The real server code
-// (county::Server over a CountyStore: SQLite WAL, synchronous=FULL, fsync
-// per upload) runs in this process on 127.0.0.1; `--clients` threads, each
+// (county::Server over a CountyStore: SQLite WAL, synchronous=FULL, each
+// upload fsynced before its answer, concurrent envelopes committed together)
+// runs in this process on 127.0.0.1; `--clients` threads, each
 // one enrolled station with a keep-alive connection, submit sealed reports
 // (a real envelope signed by the station, and a sealed body blob).
 //

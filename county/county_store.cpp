@@ -228,6 +228,56 @@ base::Result<CountyPublicKeys> LoadCountyPublicKeys(const DataPaths& paths) {
   return CountyPublicKeys{*box, *content};
 }
 
+// ---- Shared flushes -------------------------------------------------------------
+
+base::Status FlushGroup::Flush(const std::function<base::Status()>& flush) {
+  std::unique_lock lock(mutex_);
+  // The caller's change is made: the next round to start covers it.
+  const std::shared_ptr<Round> mine = next_;
+  while (!mine->done) {
+    if (running_ || next_ != mine) {
+      finished_.wait(lock);
+      continue;
+    }
+    running_ = true;
+    next_ = std::make_shared<Round>();
+    lock.unlock();
+    base::Status status = flush();
+    lock.lock();
+    mine->status = std::move(status);
+    mine->done = true;
+    running_ = false;
+    finished_.notify_all();
+  }
+  return mine->status;
+}
+
+// As base::WriteFileDurably (temporary file, fsync, rename, fsync the
+// directory), with the directory's fsync shared among concurrent uploads.
+base::Status CountyStore::WriteReportBlob(const std::string& sha, std::string_view bytes) {
+  const std::string path = paths_.ReportBlob(sha);
+  std::string temp = path + ".tmp-XXXXXX";
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return Errno("cannot create a temporary file for", path);
+  bool written = true;
+  for (std::string_view rest = bytes; written && !rest.empty();) {
+    const ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    if (written) rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  written = written && ::fsync(fd) == 0;
+  std::optional<base::Error> failed;
+  if (!written) failed = Errno("cannot write", temp);
+  if (::close(fd) != 0 && !failed) failed = Errno("cannot close", temp);
+  if (!failed && ::rename(temp.c_str(), path.c_str()) != 0) failed = Errno("cannot rename into", path);
+  if (failed) {
+    ::unlink(temp.c_str());
+    return *failed;
+  }
+  return report_blobs_flush_.Flush([&] { return base::FsyncDirectory(paths_.root + "/report-blobs"); });
+}
+
 // ---- Opening ---------------------------------------------------------------------
 
 CountyStore::CountyStore(DataPaths paths, std::unique_ptr<store::Store> db)
@@ -313,6 +363,7 @@ base::Result<EnrolOutcome> CountyStore::Enrol(const EnrolRequest& request, std::
                   std::string_view(request.code), std::string_view(station_id));
   if (!used.ok()) return used.error();
   if (base::Status committed = transaction->Commit(); !committed.ok()) return committed.error();
+  stations_by_token_.clear();  // the station's old token is no longer valid
   return EnrolOutcome{Kind::kEnrolled, station_id, token, {}};
 }
 
@@ -335,8 +386,14 @@ base::Result<std::optional<Station>> StationWhere(sqlite3* db, std::string_view 
 }  // namespace
 
 base::Result<std::optional<Station>> CountyStore::StationByToken(const std::string& token) {
+  const std::string token_hash = station_sync::Sha256Hex(token);
   std::lock_guard lock(mutex_);
-  return StationWhere(db_->handle(), "token_sha256", station_sync::Sha256Hex(token));
+  if (auto known = stations_by_token_.find(token_hash); known != stations_by_token_.end()) {
+    return std::optional<Station>(known->second);
+  }
+  auto station = StationWhere(db_->handle(), "token_sha256", token_hash);
+  if (station.ok() && *station) stations_by_token_.emplace(token_hash, **station);
+  return station;
 }
 
 base::Result<std::optional<Station>> CountyStore::StationById(const std::string& station_id) {
@@ -367,10 +424,8 @@ base::Result<UploadOutcome> CountyStore::AppendUpload(const std::string& sha, st
   using Kind = UploadOutcome::Kind;
   // Appends to one blob are serialised; different blobs go in parallel.
   std::lock_guard upload_lock(upload_mutexes_[std::stoi(sha.substr(0, 1), nullptr, 16)]);
-  UploadState state = Upload(sha);
-  if (state.complete) return UploadOutcome{Kind::kOk, state};
   const std::string part = paths_.PartialUpload(sha);
-  if (start == 0 && bytes.size() == total) {
+  if (start == 0 && bytes.size() == total && !IsFile(paths_.ReportBlob(sha))) {
     // The whole blob in one request (the usual case for a report's small
     // blobs): checked in memory and written into place, no partial file.
     ::unlink(part.c_str());
@@ -378,11 +433,11 @@ base::Result<UploadOutcome> CountyStore::AppendUpload(const std::string& sha, st
       base::LogWarn("county", "upload " + sha + ": content does not match its SHA-256, discarded");
       return UploadOutcome{Kind::kHashMismatch, UploadState{0, total, false}};
     }
-    if (base::Status written = base::WriteFileDurably(paths_.ReportBlob(sha), bytes); !written.ok()) {
-      return written.error();
-    }
+    if (base::Status written = WriteReportBlob(sha, bytes); !written.ok()) return written.error();
     return UploadOutcome{Kind::kOk, UploadState{total, total, true}};
   }
+  UploadState state = Upload(sha);
+  if (state.complete) return UploadOutcome{Kind::kOk, state};
   if (state.size && *state.size != total) {
     if (start != 0) return UploadOutcome{Kind::kSizeMismatch, state};
     ::unlink(part.c_str());
@@ -426,7 +481,9 @@ base::Result<UploadOutcome> CountyStore::AppendUpload(const std::string& sha, st
   if (::rename(part.c_str(), paths_.ReportBlob(sha).c_str()) != 0) {
     return Errno("cannot rename", part);
   }
-  if (base::Status synced = base::FsyncDirectory(paths_.root + "/report-blobs"); !synced.ok()) {
+  if (base::Status synced = report_blobs_flush_.Flush(
+          [&] { return base::FsyncDirectory(paths_.root + "/report-blobs"); });
+      !synced.ok()) {
     return synced.error();
   }
   state.complete = true;
@@ -436,10 +493,21 @@ base::Result<UploadOutcome> CountyStore::AppendUpload(const std::string& sha, st
 base::Status CountyStore::PutReportBlob(const std::string& sha, std::string_view bytes) {
   if (IsFile(paths_.ReportBlob(sha))) return base::Ok();
   if (station_sync::Sha256Hex(bytes) != sha) return Invalid("blob " + sha + " does not match its SHA-256");
-  return base::WriteFileDurably(paths_.ReportBlob(sha), bytes);
+  return WriteReportBlob(sha, bytes);
 }
 
 // ---- Intake --------------------------------------------------------------------------
+
+// One report checked and waiting for the intake transaction.
+struct CountyStore::PendingReport {
+  std::string station_id;
+  station_sync::Envelope envelope;
+  std::string_view text;
+  Via via;
+  std::int64_t now;
+  std::optional<base::Result<IntakeOutcome>> outcome;  // set by the batch that stored it
+  bool done = false;  // under intake_mutex_: the batch has committed or failed
+};
 
 base::Result<IntakeOutcome> CountyStore::TakeReport(const Station& station,
                                                     const std::string& report_id,
@@ -458,24 +526,31 @@ base::Result<IntakeOutcome> CountyStore::TakeReport(const Station& station,
     return IntakeOutcome{Kind::kWrongStation, false, 0, {},
                          "envelope signed by another key than station " + station.station_id};
   }
-  std::lock_guard lock(mutex_);
-  sqlite3* db = db_->handle();
+  PendingReport report{station.station_id, std::move(*envelope), envelope_text, via, now, std::nullopt, false};
+  return StoreInGroup(report);
+}
+
+namespace {
+
+// Step 4 to 6 of docs/protocol.md 5.2 for one report, inside the intake
+// transaction: an earlier report in the same batch counts as stored.
+base::Result<IntakeOutcome> StoreReport(sqlite3* db, const DataPaths& paths, const std::string& station_id,
+                                        const station_sync::Envelope& envelope, std::string_view text, Via via,
+                                        std::int64_t now) {
+  using Kind = IntakeOutcome::Kind;
   auto existing = Statement::Prepare(db, "SELECT envelope, received_at FROM reports WHERE report_id = ?1");
   if (!existing.ok()) return existing.error();
-  existing->Bind(1, envelope->report_id);
+  existing->Bind(1, envelope.report_id);
   auto row = existing->Step();
   if (!row.ok()) return row.error();
   if (*row) {
-    if (existing->Text(0) == envelope_text) {
-      return IntakeOutcome{Kind::kAcknowledged, true, existing->Int(1), {}, {}};
-    }
-    return IntakeOutcome{Kind::kConflict, false, 0, {},
-                         "report " + envelope->report_id + " exists with another envelope"};
+    if (existing->Text(0) == text) return IntakeOutcome{Kind::kAcknowledged, true, existing->Int(1), {}, {}};
+    return IntakeOutcome{Kind::kConflict, false, 0, {}, "report " + envelope.report_id + " exists with another envelope"};
   }
   IntakeOutcome missing{Kind::kMissingBlobs, false, 0, {}, {}};
-  for (const station_sync::SealedBlob& blob : envelope->blobs) {
+  for (const station_sync::SealedBlob& blob : envelope.blobs) {
     std::uint64_t size = 0;
-    if (!IsFile(paths_.ReportBlob(blob.sha256_hex), &size) || size != blob.size_bytes) {
+    if (!IsFile(paths.ReportBlob(blob.sha256_hex), &size) || size != blob.size_bytes) {
       missing.missing.push_back(blob.sha256_hex);
     }
   }
@@ -486,12 +561,64 @@ base::Result<IntakeOutcome> CountyStore::TakeReport(const Station& station,
   auto stored = Run(db,
                     "INSERT INTO reports(report_id, station_id, envelope, received_at, via) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)",
-                    std::string_view(envelope->report_id), std::string_view(station.station_id),
-                    envelope_text, now, std::string_view(ViaName(via)));
+                    std::string_view(envelope.report_id), std::string_view(station_id), text, now,
+                    std::string_view(ViaName(via)));
   if (!stored.ok()) return stored.error();
-  base::LogInfo("county", "report " + envelope->report_id + " received from station " +
-                              station.station_id + " via " + ViaName(via));
   return IntakeOutcome{Kind::kAcknowledged, false, now, {}, {}};
+}
+
+}  // namespace
+
+// Group commit: the caller queues its report; whoever finds no batch being
+// stored takes the whole queue and stores it in one transaction, while the
+// reports arriving meanwhile gather for the next. A caller returns once the
+// batch holding its report has committed (or failed as a whole).
+base::Result<IntakeOutcome> CountyStore::StoreInGroup(PendingReport& report) {
+  std::unique_lock lock(intake_mutex_);
+  intake_queue_.push_back(&report);
+  while (!report.done) {
+    if (intake_leader_) {
+      intake_stored_.wait(lock);
+      continue;
+    }
+    intake_leader_ = true;
+    std::vector<PendingReport*> batch;
+    batch.swap(intake_queue_);
+    lock.unlock();
+    StoreBatch(batch);
+    lock.lock();
+    for (PendingReport* stored : batch) stored->done = true;
+    intake_leader_ = false;
+    intake_stored_.notify_all();
+  }
+  return std::move(*report.outcome);
+}
+
+void CountyStore::StoreBatch(const std::vector<PendingReport*>& batch) {
+  std::optional<base::Error> failed;
+  {
+    std::lock_guard lock(mutex_);
+    sqlite3* db = db_->handle();
+    auto transaction = Transaction::Begin(db);
+    if (!transaction.ok()) failed = transaction.error();
+    for (std::size_t i = 0; !failed && i < batch.size(); ++i) {
+      PendingReport& report = *batch[i];
+      report.outcome = StoreReport(db, paths_, report.station_id, report.envelope, report.text, report.via, report.now);
+      if (!report.outcome->ok()) failed = report.outcome->error();
+    }
+    if (!failed) {
+      if (base::Status committed = transaction->Commit(); !committed.ok()) failed = committed.error();
+    }
+  }
+  // Nothing of a failed batch is stored (the transaction rolled back), so no report in it is acknowledged.
+  for (PendingReport* report : batch) {
+    if (failed) {
+      report->outcome = *failed;
+    } else if (report->outcome->value().kind == IntakeOutcome::Kind::kAcknowledged && !report->outcome->value().again) {
+      base::LogInfo("county", "report " + report->envelope.report_id + " received from station " + report->station_id +
+                                  " via " + ViaName(report->via));
+    }
+  }
 }
 
 namespace {

@@ -14,10 +14,21 @@
 // same checks as one sent over the network and is counted once. Thread-safe:
 // one connection behind a mutex (the server's handlers call it concurrently;
 // the console is another process, which WAL and the busy timeout allow).
+//
+// Intake is durable before it answers, and flushes are what it costs (a
+// flush takes the disk about a millisecond; parsing and verifying a report
+// a tenth of that). So concurrent handlers share them: reports waiting to
+// be stored go in one transaction (one commit, one WAL flush, each still
+// checked one by one inside it), and uploaded blobs renamed into
+// report-blobs/ share one flush of that directory (FlushGroup below). Each
+// caller still returns only after the flush that covers its own change.
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,6 +159,24 @@ struct Notice {
   std::string id, title, text;
 };
 
+// Shares one flush among concurrent callers: each has made its change (a
+// rename, say) before Flush() and returns the result of a flush that began
+// after that, run by whichever caller found none running.
+class FlushGroup {
+ public:
+  base::Status Flush(const std::function<base::Status()>& flush);
+
+ private:
+  struct Round {
+    bool done = false;
+    base::Status status = base::Ok();
+  };
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  std::shared_ptr<Round> next_ = std::make_shared<Round>();  // not started yet
+  bool running_ = false;
+};
+
 class CountyStore {
  public:
   static base::Result<std::unique_ptr<CountyStore>> Open(const std::string& data_dir);
@@ -204,11 +233,27 @@ class CountyStore {
                           std::int64_t now);
 
  private:
+  struct PendingReport;
   CountyStore(DataPaths paths, std::unique_ptr<store::Store> db);
+  base::Result<IntakeOutcome> StoreInGroup(PendingReport& report);
+  void StoreBatch(const std::vector<PendingReport*>& batch);
+  base::Status WriteReportBlob(const std::string& sha, std::string_view bytes);
+
   DataPaths paths_;
-  std::mutex mutex_;  // guards db_
+  std::mutex mutex_;  // guards db_ and stations_by_token_
   std::unique_ptr<store::Store> db_;
+  // Authentication is on every request: enrolled stations by token hash,
+  // filled on first use, emptied when a station enrols (its token changes).
+  std::map<std::string, Station> stations_by_token_;
   std::array<std::mutex, 16> upload_mutexes_;  // by the sha's first hex digit
+  FlushGroup report_blobs_flush_;              // fsync of report-blobs/
+
+  // Reports waiting for the next intake transaction; one caller at a time
+  // (the leader) stores a batch while the next one gathers.
+  std::mutex intake_mutex_;
+  std::condition_variable intake_stored_;
+  std::vector<PendingReport*> intake_queue_;
+  bool intake_leader_ = false;
 };
 
 // Crypto and encoding helpers the server and console share.

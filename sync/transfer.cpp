@@ -11,11 +11,16 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <thread>
 
 #include "base/files.h"
 #include "base/log.h"
@@ -102,19 +107,55 @@ void EnsureCurlInitialised() {
 }
 
 // The .part file of one blob and its durable length (see the diagram in
-// transfer.h). Closed by the destructor; nothing here is durable until
-// Checkpoint().
+// transfer.h), written off the receiving thread.
+//
+// A fast link brings bytes faster than one thread can hash them and push
+// them through the page cache to the disk, so the bytes go down a pipeline
+// of a few aligned blocks:
+//
+//   receiving thread ──Append──> block ──> hasher thread ──> writer thread ──> free blocks
+//   (copies into the fill block)           (SHA-256, in order) (O_DIRECT pwrite)
+//                                                                   │ at a checkpoint
+//                                                                   v
+//                                                              syncer thread (fdatasync,
+//                                                              then record the length)
+//
+// Each block holds bytes [offset, offset + size) of the blob, with offset
+// aligned for O_DIRECT; the disk takes them straight from the block, so no
+// page cache is dirtied and the final fsync has nothing left to write. A
+// checkpoint sends the partly filled block (written padded to the alignment,
+// then the file is cut back to its length) and carries its unaligned end
+// into the next block, which rewrites it. The syncer works beside the writer
+// (the disk takes new blocks while it flushes), and records a length only
+// after an fdatasync that began once every byte before it was written, so the invariants of transfer.h
+// hold: after a power cut the download resumes from a length whose bytes are
+// on disk. Nothing here is durable until a checkpoint has been written.
 class PartFile {
  public:
   ~PartFile() {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    for (std::thread* worker : {&hasher_, &writer_, &syncer_}) {
+      if (worker->joinable()) worker->join();
+    }
     if (fd_ >= 0) ::close(fd_);
   }
 
-  base::Status Open(const std::string& downloads_dir, const std::string& sha256) {
+  // Opens (or creates) the .part, drops bytes past the durable length, hashes
+  // what stays, and reserves the blob's size on disk (a full disk shows now,
+  // not after hundreds of megabytes have crossed the link).
+  base::Status Open(const std::string& downloads_dir, const std::string& sha256, std::int64_t size_bytes,
+                    std::int64_t checkpoint_bytes) {
     path_ = downloads_dir + "/" + sha256 + ".part";
     length_path_ = path_ + ".len";
+    checkpoint_bytes_ = std::max<std::int64_t>(checkpoint_bytes, 1);
     if (auto made = base::MakeDirectories(downloads_dir); !made) return made;
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_DIRECT where the file system takes it (not tmpfs): plain writes otherwise.
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_DIRECT, 0644);
+    if (fd_ < 0 && errno == EINVAL) fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) return ErrnoError(errno, "cannot open", path_);
     struct stat info {};
     if (::fstat(fd_, &info) != 0) return ErrnoError(errno, "cannot stat", path_);
@@ -122,50 +163,63 @@ class PartFile {
     // cut keeps the file's size but not always its data): drop them.
     std::int64_t durable = 0;
     if (auto text = base::ReadFile(length_path_)) durable = ParseInt(Trim(*text)).value_or(0);
-    length_ = written_back_ = std::clamp<std::int64_t>(durable, 0, info.st_size);
+    length_ = std::clamp<std::int64_t>(durable, 0, info.st_size);
     if (length_ != info.st_size && ::ftruncate(fd_, length_) != 0) return ErrnoError(errno, "cannot truncate", path_);
-    return HashPrefix(fd_, length_, hash_, path_);
+    if (size_bytes > length_ && ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, size_bytes) != 0 &&
+        (errno == ENOSPC || errno == EDQUOT)) {
+      return ErrnoError(errno, "no room for", path_);
+    }
+    if (auto read = ReadPrefix(); !read) return read;
+    hasher_ = std::thread([this] { Run(to_hash_, &PartFile::HashBlock, to_write_); });
+    writer_ = std::thread([this] { Run(to_write_, &PartFile::WriteBlock, free_); });
+    syncer_ = std::thread([this] { RunSyncer(); });
+    return base::Ok();
   }
 
   std::int64_t length() const { return length_; }
   const std::string& path() const { return path_; }
 
-  base::Status Append(std::string_view bytes, std::int64_t checkpoint_bytes, Clock::duration checkpoint_interval) {
+  // Takes bytes that continue the .part. Returns the pipeline's first error
+  // (a full disk, say) once it happened.
+  base::Status Append(std::string_view bytes, Clock::duration checkpoint_interval) {
     while (!bytes.empty()) {
-      const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), length_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError(errno, "cannot write", path_);
-      hash_.Update(bytes.data(), static_cast<std::size_t>(n));
-      length_ += n;
-      unsynced_ += n;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
+      if (!fill_) fill_ = TakeFreeBlock(length_);
+      const auto n = std::min(bytes.size(), static_cast<std::size_t>(kBlockBytes - fill_->size));
+      std::memcpy(fill_->data.get() + fill_->size, bytes.data(), n);
+      fill_->size += static_cast<std::int64_t>(n);
+      length_ += static_cast<std::int64_t>(n);
+      bytes.remove_prefix(n);
+      if (fill_->size == kBlockBytes) SendFill(FullBlockIsCheckpoint());
     }
-    // Start writing back what arrived, without waiting: the disk works while
-    // the network does, and the next fsync finds little left to do.
-    if (length_ - written_back_ >= kWriteBackBytes) {
-      ::sync_file_range(fd_, written_back_, length_ - written_back_, SYNC_FILE_RANGE_WRITE);
-      written_back_ = length_;
-    }
-    if (unsynced_ >= checkpoint_bytes || Clock::now() - synced_at_ >= checkpoint_interval) return Checkpoint();
-    return base::Ok();
+    // A slow link fills no block for minutes: the clock makes checkpoints
+    // too, and waits for them (a slow link loses nothing by it), so a kill
+    // or power cut costs at most one interval's bytes.
+    if (Clock::now() - checkpoint_sent_at_ >= checkpoint_interval) return Checkpoint();
+    return FirstError();
   }
 
-  // The bytes so far reach the disk, then their count is recorded.
+  // Everything so far reaches the disk and its length is recorded; waits.
   base::Status Checkpoint() {
-    if (::fdatasync(fd_) != 0) return ErrnoError(errno, "cannot fsync", path_);
-    unsynced_ = 0;
-    synced_at_ = Clock::now();
-    return base::WriteFileDurably(length_path_, std::to_string(length_) + "\n");
+    SendFill(true);
+    WaitUntilIdle();
+    return FirstError();
   }
 
   base::Status Restart() {
+    WaitUntilIdle();
+    if (auto failed = FirstError(); !failed) return failed;
     if (::ftruncate(fd_, 0) != 0) return ErrnoError(errno, "cannot truncate", path_);
-    length_ = 0;
-    written_back_ = 0;
+    if (fill_) {
+      std::lock_guard lock(mutex_);
+      free_.push_back(std::move(fill_));
+    }
+    length_ = hashed_ = checkpoint_requested_ = 0;
+    recorded_ = -1;  // record the 0 even if it was recorded before
     hash_.Reset();
     return Checkpoint();
   }
 
+  // Only after Checkpoint(): every byte has been hashed.
   std::string FinalHex() { return hash_.FinalHex(); }
 
   void Remove() {
@@ -174,15 +228,220 @@ class PartFile {
   }
 
  private:
+  static constexpr std::int64_t kAlignment = 4096;       // O_DIRECT's, for any device
+  static constexpr std::int64_t kBlockBytes = 4 << 20;   // the disk's sweet spot here
+  static constexpr int kMaxBlocks = 4;
+  static constexpr Clock::duration kMinCheckpointGap = std::chrono::seconds(1);
+
+  struct FreeDeleter {
+    void operator()(char* data) const { std::free(data); }
+  };
+  struct Block {
+    std::unique_ptr<char[], FreeDeleter> data;
+    std::int64_t offset = 0;   // in the file, aligned
+    std::int64_t size = 0;     // bytes of the blob in `data`
+    bool checkpoint = false;   // once written: fdatasync, record offset + size
+  };
+  using Queue = std::deque<std::unique_ptr<Block>>;
+  using Stage = base::Status (PartFile::*)(const Block&);
+
+  static std::int64_t AlignDown(std::int64_t n) { return n / kAlignment * kAlignment; }
+
+  // Hashes the durable prefix and puts its unaligned end in the fill block.
+  base::Status ReadPrefix() {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError(errno, "cannot open", path_);
+    base::Status hashed = HashPrefix(fd, length_, hash_, path_);
+    hashed_ = length_;
+    recorded_ = length_;
+    if (hashed && length_ % kAlignment != 0) {
+      fill_ = TakeFreeBlock(length_);
+      fill_->size = length_ - fill_->offset;
+      if (::pread(fd, fill_->data.get(), static_cast<std::size_t>(fill_->size), fill_->offset) != fill_->size) {
+        hashed = ErrnoError(errno, "cannot read", path_);
+      }
+    }
+    ::close(fd);
+    return hashed;
+  }
+
+  // After checkpoint_bytes, but at most once a second: on a fast link a
+  // second's work is cheap to lose, and each checkpoint costs the disk three
+  // flushes that would otherwise slow the download.
+  bool FullBlockIsCheckpoint() const {
+    return length_ - checkpoint_requested_ >= checkpoint_bytes_ && Clock::now() - checkpoint_sent_at_ >= kMinCheckpointGap;
+  }
+
+  // A block for bytes from `length` on: a free one, or a new one while fewer
+  // than kMaxBlocks exist; else waits for the writer to hand one back.
+  std::unique_ptr<Block> TakeFreeBlock(std::int64_t length) {
+    std::unique_ptr<Block> block;
+    {
+      std::unique_lock lock(mutex_);
+      if (free_.empty() && blocks_ >= kMaxBlocks) changed_.wait(lock, [&] { return !free_.empty(); });
+      if (!free_.empty()) {
+        block = std::move(free_.front());
+        free_.pop_front();
+      }
+    }
+    if (!block) {
+      block = std::make_unique<Block>();
+      block->data.reset(static_cast<char*>(std::aligned_alloc(kAlignment, kBlockBytes)));
+      if (!block->data) throw std::bad_alloc();
+      ++blocks_;
+    }
+    block->offset = AlignDown(length);
+    block->size = 0;
+    block->checkpoint = false;
+    return block;
+  }
+
+  // Sends the fill block down the pipeline; its unaligned end starts the next one.
+  void SendFill(bool checkpoint) {
+    std::unique_ptr<Block> block = fill_ ? std::move(fill_) : TakeFreeBlock(length_);
+    const std::int64_t end = block->offset + block->size;
+    if (end % kAlignment != 0) {
+      fill_ = TakeFreeBlock(end);
+      fill_->size = end - fill_->offset;
+      std::memcpy(fill_->data.get(), block->data.get() + (fill_->offset - block->offset), fill_->size);
+    }
+    block->checkpoint = checkpoint;
+    if (checkpoint) {
+      checkpoint_requested_ = length_;
+      checkpoint_sent_at_ = Clock::now();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++in_flight_;
+      to_hash_.push_back(std::move(block));
+    }
+    changed_.notify_all();
+  }
+
+  // A worker thread: takes blocks from `in` in order, runs `stage` on each
+  // unless an earlier one failed, passes them on to `out`.
+  void Run(Queue& in, Stage stage, Queue& out) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return closing_ || !in.empty(); });
+      if (in.empty()) return;
+      std::unique_ptr<Block> block = std::move(in.front());
+      in.pop_front();
+      const bool skip = error_.has_value();
+      lock.unlock();
+      base::Status done = skip ? base::Ok() : (this->*stage)(*block);
+      lock.lock();
+      if (!done && !error_) error_ = done.error();
+      if (&out == &free_) --in_flight_;
+      out.push_back(std::move(block));
+      changed_.notify_all();
+    }
+  }
+
+  // Hasher thread. A block that continues an earlier one's carried end
+  // starts with bytes already hashed.
+  base::Status HashBlock(const Block& block) {
+    const std::int64_t end = block.offset + block.size;
+    if (end > hashed_) {
+      const std::int64_t from = std::max(hashed_, block.offset);
+      hash_.Update(block.data.get() + (from - block.offset), static_cast<std::size_t>(end - from));
+      hashed_ = end;
+    }
+    return base::Ok();
+  }
+
+  // Writer thread.
+  base::Status WriteBlock(const Block& block) {
+    const std::int64_t end = block.offset + block.size;
+    const std::int64_t padded = (block.size + kAlignment - 1) / kAlignment * kAlignment;
+    for (std::int64_t done = 0; done < padded;) {
+      const ssize_t n = ::pwrite(fd_, block.data.get() + done, static_cast<std::size_t>(padded - done), block.offset + done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL && DropDirectIo()) continue;  // O_DIRECT opened but not taken
+      if (n < 0) return ErrnoError(errno, "cannot write", path_);
+      done += n;
+    }
+    // The padding is no part of the blob.
+    if (padded != block.size && ::ftruncate(fd_, end) != 0) return ErrnoError(errno, "cannot truncate", path_);
+    if (block.checkpoint) {
+      std::lock_guard lock(mutex_);
+      ++syncs_wanted_;
+      sync_length_ = end;
+      changed_.notify_all();
+    }
+    return base::Ok();
+  }
+
+  // Syncer thread: makes the latest checkpoint's length durable, then records it.
+  void RunSyncer() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return closing_ || syncs_done_ < syncs_wanted_; });
+      if (syncs_done_ == syncs_wanted_) return;
+      const int wanted = syncs_wanted_;
+      const std::int64_t length = sync_length_;
+      const bool skip = error_.has_value();
+      lock.unlock();
+      base::Status done = skip ? base::Ok() : Sync(length);
+      lock.lock();
+      if (!done && !error_) error_ = done.error();
+      syncs_done_ = wanted;
+      changed_.notify_all();
+    }
+  }
+
+  base::Status Sync(std::int64_t length) {
+    if (::fdatasync(fd_) != 0) return ErrnoError(errno, "cannot fsync", path_);
+    if (length == recorded_) return base::Ok();
+    recorded_ = length;
+    return base::WriteFileDurably(length_path_, std::to_string(length) + "\n");
+  }
+
+  bool DropDirectIo() {
+    const int flags = ::fcntl(fd_, F_GETFL);
+    return flags >= 0 && (flags & O_DIRECT) != 0 && ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) == 0;
+  }
+
+  void WaitUntilIdle() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return in_flight_ == 0 && syncs_done_ == syncs_wanted_; });
+  }
+
+  base::Status FirstError() {
+    std::lock_guard lock(mutex_);
+    if (error_) return *error_;
+    return base::Ok();
+  }
+
   std::string path_;
   std::string length_path_;
   int fd_ = -1;
-  std::int64_t length_ = 0;
-  static constexpr std::int64_t kWriteBackBytes = 4 << 20;
-  std::int64_t written_back_ = 0;  // writeback started up to here
-  std::int64_t unsynced_ = 0;
-  Clock::time_point synced_at_ = Clock::now();
+  std::int64_t checkpoint_bytes_ = 1;
+
+  // The receiving thread's.
+  std::int64_t length_ = 0;                 // bytes taken so far
+  std::int64_t checkpoint_requested_ = 0;   // length at the last checkpoint sent
+  Clock::time_point checkpoint_sent_at_ = Clock::now();
+  std::unique_ptr<Block> fill_;             // being filled; offset aligned
+  int blocks_ = 0;                          // allocated
+
+  // The hasher thread's (the receiving thread's while the pipeline is idle).
   Sha256 hash_;
+  std::int64_t hashed_ = 0;
+
+  // The syncer thread's (idem).
+  std::int64_t recorded_ = 0;               // length last recorded
+
+  // Shared, under mutex_.
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  Queue to_hash_, to_write_, free_;
+  int in_flight_ = 0;                       // blocks sent, not yet written
+  int syncs_wanted_ = 0, syncs_done_ = 0;   // checkpoints written / made durable
+  std::int64_t sync_length_ = 0;            // the latest written checkpoint's length
+  std::optional<base::Error> error_;        // the first failure; later blocks are skipped
+  bool closing_ = false;
+  std::thread hasher_, writer_, syncer_;
 };
 
 // A smoothed transfer rate for the admin area.
@@ -206,6 +465,30 @@ class RateMeter {
   Clock::time_point since_ = Clock::now();
   std::int64_t pending_ = 0;
   double rate_ = 0;
+};
+
+// Holds a download to the bandwidth cap. libcurl's own limiter lets
+// loopback bursts through (4 MB at a 2 MB/s cap in 0.2 s), so the body
+// callback also waits out any lead over the cap, in short naps that a stop
+// request cuts short.
+class Pacer {
+ public:
+  explicit Pacer(std::int64_t bytes_per_s) : bytes_per_s_(bytes_per_s) {}
+
+  void Take(std::int64_t bytes, const std::function<bool()>& stopping) {
+    if (bytes_per_s_ <= 0) return;
+    taken_ += bytes;
+    const auto due = started_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                    static_cast<double>(taken_) / static_cast<double>(bytes_per_s_)));
+    while (Clock::now() < due && !stopping()) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
+    }
+  }
+
+ private:
+  std::int64_t bytes_per_s_;
+  std::int64_t taken_ = 0;
+  Clock::time_point started_ = Clock::now();
 };
 
 }  // namespace
@@ -482,7 +765,9 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
     return outcome;
   }
   PartFile part;
-  if (auto opened = part.Open(request.downloads_dir, request.sha256); !opened) return opened.error();
+  if (auto opened = part.Open(request.downloads_dir, request.sha256, request.size_bytes, request.checkpoint_bytes); !opened) {
+    return opened.error();
+  }
 
   if (part.length() < request.size_bytes) {
     const std::int64_t resume_from = part.length();
@@ -493,6 +778,7 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
                                   "If-Range: \"" + request.sha256 + "\""};
     }
     RateMeter meter;
+    Pacer pacer(settings_.max_recv_bytes_per_s);
     DownloadProgress report{request.sha256, resume_from, request.size_bytes};
     bool overflow = false;
     exchange.on_body_start = [&]() -> base::Status {
@@ -525,8 +811,10 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
         bytes = bytes.substr(0, static_cast<std::size_t>(room));
         overflow = true;
       }
-      if (auto written = part.Append(bytes, request.checkpoint_bytes, std::chrono::milliseconds(request.checkpoint_interval_ms)); !written) return written;
+      if (auto written = part.Append(bytes, std::chrono::milliseconds(request.checkpoint_interval_ms)); !written) return written;
       if (overflow) return Unavailable("county sent more than the " + std::to_string(request.size_bytes) + " bytes of blob " + request.sha256);
+      pacer.Take(static_cast<std::int64_t>(bytes.size()),
+                 [&] { return stop_.load() || (settings_.cancel != nullptr && settings_.cancel->load()); });
       if (progress && meter.Add(static_cast<std::int64_t>(bytes.size()))) {
         report.bytes_done = part.length();
         report.rate_bytes_per_s = meter.rate();

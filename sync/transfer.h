@@ -16,6 +16,11 @@
 //                     │  │ and If-Range: "<sha>"              v
 //                     └──┘ a 200 or 416 answer to a Range: start again from 0
 //
+// The receiving thread only copies bytes into a few aligned blocks; a hasher
+// thread and a writer thread (O_DIRECT) take them, and a syncer makes
+// checkpoints durable, so hashing and the disk keep pace with a fast link
+// (transfer.cpp, PartFile).
+//
 // Invariants: the .part never holds more than the expected size (a longer or
 // endless stream is cut there); after a crash or power cut the download
 // resumes from the recorded length, never from bytes that may not have
@@ -116,6 +121,7 @@ struct BlobRequest {
   std::string blobs_dir;         // <data>/content/blobs
   // fsync + record the length after this many bytes or this long, whichever
   // comes first: a power cut loses at most that much of a slow link's work.
+  // By bytes at most once a second (a fast link's second is cheap to redo).
   std::int64_t checkpoint_bytes = 32 << 20;
   std::int64_t checkpoint_interval_ms = 10'000;
 };

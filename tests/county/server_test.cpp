@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "sync/minisign.h"
 #include "sync/seal.h"
 #include "tests/county/county_fixture.h"
@@ -142,6 +144,70 @@ TEST_CASE("a report is acknowledged once its blobs are there, again when resent,
   auto reports = w.county.store().Reports();
   REQUIRE(reports.ok());
   CHECK(reports->size() == 1);
+}
+
+TEST_CASE("reports and blobs sent at once over many connections are each stored once, every answer as if sent alone",
+          "[county]") {
+  World w;
+  constexpr int kReports = 6, kConnections = 6;
+  std::vector<test::SealedReport> reports;
+  for (int i = 0; i < kReports; ++i) reports.push_back(w.station.FileReport(1, 200 + i));
+  // Report 0 also has a second, validly signed envelope: whichever the county
+  // stores first wins, and the other is a conflict however the two interleave.
+  auto rival = station_sync::VerifyEnvelope(reports[0].envelope);
+  REQUIRE(rival.ok());
+  rival->saved_at_s += 1;
+  const std::string rival_envelope = station_sync::SignEnvelope(*rival, w.station.key());
+
+  struct Answer {
+    std::string report_id, envelope;
+    int status = 0;
+    std::int64_t received_at = 0;
+  };
+  std::vector<std::vector<Answer>> answers(kConnections);
+  std::vector<int> upload_failures(kConnections, 0);
+  std::vector<std::thread> connections;
+  for (int c = 0; c < kConnections; ++c) {
+    connections.emplace_back([&, c] {
+      httplib::Client client = w.county.Client();
+      for (int i = 0; i < kReports; ++i) {  // each connection in its own order
+        const test::SealedReport& report = reports[(i + c) % kReports];
+        for (const auto& [sha, blob] : report.blobs) {
+          httplib::Headers headers = Bearer(w.token);
+          headers.emplace("Content-Range", "bytes 0-" + std::to_string(blob.size() - 1) + "/" + std::to_string(blob.size()));
+          auto res = client.Put(("/v1/uploads/" + sha).c_str(), headers, blob, "application/octet-stream");
+          if (!res || res->status != 200) ++upload_failures[c];
+        }
+        const std::string& envelope = (&report == &reports[0] && c % 2 == 1) ? rival_envelope : report.envelope;
+        auto res = PutEnvelope(client, w.token, report.report_id, envelope);
+        Answer answer{report.report_id, envelope, res ? res->status : 0, 0};
+        if (res && res->status == 200) answer.received_at = json::parse(res->body)["received_at"];
+        answers[c].push_back(answer);
+      }
+    });
+  }
+  for (std::thread& connection : connections) connection.join();
+
+  for (int c = 0; c < kConnections; ++c) CHECK(upload_failures[c] == 0);
+  auto stored = w.county.store().Reports();
+  REQUIRE(stored.ok());
+  REQUIRE(stored->size() == kReports);
+  for (const county::ReportRow& row : *stored) {
+    for (const auto& answers_of_connection : answers) {
+      for (const Answer& answer : answers_of_connection) {
+        if (answer.report_id != row.report_id) continue;
+        if (answer.envelope == row.envelope) {
+          CHECK(answer.status == 200);
+          CHECK(answer.received_at == row.received_at);
+        } else {
+          CHECK(answer.status == 409);
+        }
+      }
+    }
+  }
+  for (const test::SealedReport& report : reports) {
+    for (const auto& [sha, blob] : report.blobs) CHECK(test::FileBytes(w.county.paths().ReportBlob(sha)) == blob);
+  }
 }
 
 TEST_CASE("tampered envelopes and envelopes of another station are refused", "[county]") {
