@@ -46,7 +46,7 @@ pid_t SpawnKioskSync(const std::string& data_dir) {
 
 TEST_CASE("kill -9 of kiosk-sync at random moments, then a clean run: every report once at the county",
           "[sync][slow]") {
-  constexpr int kReports = 100;
+  constexpr int kReports = 200;  // enough that delivery spans many kills (the county takes 500+/s)
   constexpr int kKills = 60;
   test::ScratchDir dir;
   test::CountyFixture county(dir.File("county"));
