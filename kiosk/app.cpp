@@ -239,4 +239,8 @@ void App::On(const IdleTimeout&) {
   if (state_.screen != Screen::kHome) ResetToHome();
 }
 
+bool IsAdminScreen(Screen screen) {
+  return screen == Screen::kAdminSettings || screen == Screen::kAdminSync || screen == Screen::kAdminEnrol;
+}
+
 }  // namespace kiosk

@@ -345,5 +345,7 @@ class App {
 Screen PreviousReportStep(Screen step);
 Screen NextReportStep(Screen step);
 bool IsReportStep(Screen screen);
+// Behind the PIN: the settings, the sync page, the enrolment keypad.
+bool IsAdminScreen(Screen screen);
 
 }  // namespace kiosk

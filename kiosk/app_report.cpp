@@ -13,7 +13,6 @@ namespace {
 constexpr Screen kReportSteps[] = {Screen::kReportWhat,  Screen::kReportSay, Screen::kReportWrite,
                                    Screen::kReportPhotos, Screen::kReportWhere, Screen::kReportWho,
                                    Screen::kReportCheck};
-constexpr std::size_t kTicketSymbols = 11;
 
 int StepIndex(Screen step) {
   for (int i = 0; i < static_cast<int>(std::size(kReportSteps)); ++i) {
@@ -348,7 +347,7 @@ void App::On(const SpeakAgain&) { ++state_.prompt_generation; }
 void App::On(const CheckKey& key) {
   if (state_.screen != Screen::kCheckCode && state_.screen != Screen::kAdminEnrol) return;
   CodeEntry entry = TypedCode();
-  if (entry.typed->size() >= kTicketSymbols) return;
+  if (entry.typed->size() >= station_sync::kTicketLength) return;
   *entry.typed += key.symbol;
   *entry.message = Message{};
 }

@@ -614,10 +614,7 @@ void Station::WatchAdminGesture(std::vector<Action>& actions) {
   const bool in_corner = g.start.x >= corner.x && g.start.y >= corner.y && g.start.y < ui_.px(160);
   if (!g.down || g.dragging || g.consumed || !in_corner) return;
   const Screen screen = app_->state().screen;
-  if (screen == Screen::kAdminPin || screen == Screen::kAdminSettings || screen == Screen::kAdminSync ||
-      screen == Screen::kAdminEnrol) {
-    return;
-  }
+  if (screen == Screen::kAdminPin || IsAdminScreen(screen)) return;
   const double held = ui_.now_s - g.down_time_s;
   ui_.animating = true;  // the hold needs its deadline checked and its ring drawn
   if (held >= kLongPressSeconds) {
