@@ -344,7 +344,7 @@ TEST_CASE("the catalog is signed with the enrolled content key and an unchanged 
   CHECK(Body(newer)["version"] == 2);
 }
 
-TEST_CASE("events are read with a cursor; an unchanged feed answers 304", "[county]") {
+TEST_CASE("events are read with a cursor, and an unchanged feed answers 304", "[county]") {
   World w;
   const test::SealedReport report = w.station.FileReport(0, 10);
   test::UploadBlobs(w.client, w.token, report);

@@ -38,7 +38,7 @@ std::string StoredEnrolmentCode(store::Store& store) {
 
 }  // namespace
 
-TEST_CASE("The sync page: sync now and an enrolment code reach the engine; a typo stays here", "[kiosk][sync]") {
+TEST_CASE("The sync page: sync now and an enrolment code reach the engine, a typo stays here", "[kiosk][sync]") {
   test::ScratchDir dir;
   auto store = store::Store::Open(dir.File("station.db"));
   REQUIRE(store.ok());

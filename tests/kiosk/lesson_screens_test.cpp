@@ -94,7 +94,7 @@ TEST_CASE("The library draws only the tiles on screen, however long the shelf", 
   }
 }
 
-TEST_CASE("Shelf tabs switch shelves; new and watched lessons are marked", "[kiosk][library]") {
+TEST_CASE("Shelf tabs switch shelves, and new and watched lessons are marked", "[kiosk][library]") {
   test::ScreenHarness h(kWidth, kHeight);
   UiState state;
   LibraryState library = ShelfOf(3);

@@ -183,7 +183,7 @@ TEST_CASE("a catalog that is malformed or names unsafe files is refused with the
   CHECK_FALSE(ParseContentCatalog("[]").ok());
 }
 
-TEST_CASE("only lessons whose files are all there are offered; a changed lesson keeps its old files until then",
+TEST_CASE("only lessons whose files are all there are offered, and a changed lesson keeps its old files until then",
           "[sync]") {
   Content content;
   content.files = {{"a", "A1"}, {"b", "B1"}, {"c", "C1"}};
