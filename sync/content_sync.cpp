@@ -574,7 +574,7 @@ base::Status ContentSync::FetchCatalog(ContentSyncReport& report) {
       return base::MakeError(base::ErrorCode::kDenied, "the county does not know this station's token (enrol again)");
     case 429:
     case 503:
-      report.retry_after_s = answer->retry_after_s;
+      NoteRetryAfter(answer->retry_after_s.value_or(1));
       return base::MakeError(base::ErrorCode::kUnavailable, "county busy (HTTP " + std::to_string(answer->status) + ")");
     default:
       return base::MakeError(base::ErrorCode::kUnavailable,
@@ -619,13 +619,17 @@ base::Status ContentSync::FetchBlob(const CatalogBlob& blob, ContentSyncReport& 
     if (error.code != base::ErrorCode::kUnavailable) return error;
     failures = bytes_received_ > before ? 1 : failures + 1;  // progress: the link works, try again soon
     if (failures > options_.tries_without_progress) return error;
-    report.retry_after_s = client_.last_retry_after_s();
+    NoteRetryAfter(client_.last_retry_after_s());
     const std::int64_t wait_ms =
         NextTryDelayMs(options_.backoff, failures, options_.unit_random(), client_.last_retry_after_s());
     if (wait_ms > options_.max_wait_ms) return error;
     base::LogInfo(kLog, error.message + "; again in " + std::to_string(wait_ms) + " ms");
     if (!SleepMs(wait_ms)) return base::MakeError(base::ErrorCode::kUnavailable, "stopped");
   }
+}
+
+void ContentSync::NoteRetryAfter(std::optional<std::int64_t> seconds) {
+  if (seconds) retry_after_s_ = std::max(retry_after_s_.value_or(0), *seconds);
 }
 
 base::Result<ContentSyncReport> ContentSync::RunOnce() {

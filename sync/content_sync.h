@@ -203,7 +203,6 @@ struct ContentSyncReport {
   int blobs_missing = 0;             // after the pass
   std::int64_t bytes_received = 0;
   int removed_files = 0;
-  std::optional<std::int64_t> retry_after_s;
   std::optional<std::int64_t> server_time_s;
 };
 
@@ -219,18 +218,23 @@ class ContentSync {
 
   // Body bytes taken from the network since construction (cut tries too).
   std::int64_t bytes_received() const { return bytes_received_; }
+  // The longest wait the county asked for (429/503 Retry-After) since
+  // construction, whether the pass ended in an error or not.
+  std::optional<std::int64_t> retry_after_s() const { return retry_after_s_; }
 
  private:
   base::Status FetchCatalog(ContentSyncReport& report);
   base::Status FetchBlob(const CatalogBlob& blob, ContentSyncReport& report);
   bool Stopping() const;          // RequestStop or the settings' cancel flag
   bool SleepMs(std::int64_t ms);  // false if stopped
+  void NoteRetryAfter(std::optional<std::int64_t> seconds);
 
   ContentLibrary& library_;
   ContentSyncOptions options_;
   HttpClient client_;
   std::atomic<bool> stop_{false};
   std::int64_t bytes_received_ = 0;
+  std::optional<std::int64_t> retry_after_s_;
 };
 
 }  // namespace station_sync

@@ -219,6 +219,7 @@ base::Result<CountyResponse> CountyConnection::Call(
   const std::int64_t now_s = clock_.NowSeconds();
   base::Result<CountyResponse> county = ReadCountyResponse(*response, now_s);
   if (county.ok() && county->server_time_s) clock_offset_s_ = *county->server_time_s - now_s;
+  if (county.ok() && (county->status == 429 || county->status == 503)) NoteRetryAfter(county->retry_after_s.value_or(1));
   return county;
 }
 

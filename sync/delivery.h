@@ -128,6 +128,11 @@ class CountyConnection {
 
   // County time minus station time at the last county answer.
   std::optional<std::int64_t> clock_offset_s() const { return clock_offset_s_; }
+  // The longest wait the county asked for (429/503 Retry-After, at least 1 s)
+  // on this connection or one noted beside it: nothing more should be asked
+  // of it until then.
+  std::optional<std::int64_t> retry_after_s() const { return retry_after_s_; }
+  void NoteRetryAfter(std::int64_t seconds) { retry_after_s_ = std::max(retry_after_s_.value_or(0), std::max<std::int64_t>(1, seconds)); }
   std::int64_t bytes_sent() const { return bytes_sent_; }
 
  private:
@@ -136,6 +141,7 @@ class CountyConnection {
   Clock& clock_;
   std::string token_;
   std::optional<std::int64_t> clock_offset_s_;
+  std::optional<std::int64_t> retry_after_s_;
   std::int64_t bytes_sent_ = 0;
 };
 

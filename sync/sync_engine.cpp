@@ -319,6 +319,7 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   if (base::Status ran = RunSteps(county, result); !ran.ok()) {
     result.errors.push_back(ran.error().message);
   }
+  result.retry_after_s = std::max(county.retry_after_s().value_or(0), result.delivery.earliest_retry_after_s);
   if (base::Status saved = SaveRoundState(result, &county); !saved.ok()) {
     result.errors.push_back("cannot save the sync state: " + saved.error().message);
   }
@@ -377,14 +378,25 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
     // would only fail the same way; try again after the backoff.
     return base::Ok();
   }
+  // A county that asked for a wait (429/503) is asked nothing more this round.
+  const auto county_busy = [&] {
+    if (!county.retry_after_s()) return false;
+    result.errors.push_back("the county is busy: again in " + std::to_string(*county.retry_after_s()) + " s or later");
+    return true;
+  };
+  if (county_busy()) return base::Ok();
   if (base::Status sent = delivery.SendRatings(out); !sent.ok()) return sent;
+  if (county_busy()) return base::Ok();
   if (base::Status sent = delivery.SendWatchRecords(out); !sent.ok()) return sent;
+  if (county_busy()) return base::Ok();
   if (base::Status applied = delivery.ApplyEvents(out); !applied.ok()) return applied;
+  if (county_busy()) return base::Ok();
   std::vector<std::string> recent_errors;
   if (auto last = store_.GetSetting("sync.last_round_error"); last && !last->empty()) {
     recent_errors.push_back(*last);
   }
   if (base::Status sent = delivery.SendHealth(options_.data_dir, recent_errors, out); !sent.ok()) return sent;
+  if (county_busy()) return base::Ok();
   const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
   if (!down.ok()) result.errors.push_back("content: " + down.error().message);
   return base::Ok();
@@ -417,6 +429,7 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   };
   ContentSync sync(library, content);
   base::Result<ContentSyncReport> report = sync.RunOnce();
+  if (sync.retry_after_s()) county.NoteRetryAfter(*sync.retry_after_s());
   if (!report.ok()) return report.error();
   return base::Ok();
 }
@@ -474,18 +487,18 @@ base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyC
 
 std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s,
                                      int round_failures) const {
+  const std::int64_t retry_after_s = std::max(last.retry_after_s, last.delivery.earliest_retry_after_s);
   std::int64_t next_s = 0;
   if (round_failures > 0) {
     const std::int64_t delay_ms =
         NextTryDelayMs(options_.round_backoff, round_failures, options_.delivery.unit_random(),
-                       last.delivery.earliest_retry_after_s > 0
-                           ? std::optional<std::int64_t>(last.delivery.earliest_retry_after_s)
-                           : std::nullopt);
+                       retry_after_s > 0 ? std::optional<std::int64_t>(retry_after_s) : std::nullopt);
     next_s = now_s + std::max<std::int64_t>(1, delay_ms / 1000);
   } else {
     next_s = now_s + 60 * std::int64_t{SettingInt(store_, "sync.interval_minutes", 15, 1, 24 * 60)};
   }
-  // A report whose retry comes sooner pulls the round forward.
+  // A report whose retry comes sooner pulls the round forward, but never
+  // before the wait the county asked for.
   auto earliest = store::sql::Statement::Prepare(
       store_.handle(), "SELECT MIN(retry_at) FROM reports WHERE status = 'failed'");
   if (earliest.ok()) {
@@ -494,6 +507,7 @@ std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s
       next_s = std::min(next_s, std::max(now_s + 1, earliest->Int(0)));
     }
   }
+  next_s = std::max(next_s, now_s + retry_after_s);
   base::Result<SyncWindow> window = ParseSyncWindow(store_.GetSetting("sync.window").value_or(""));
   if (!window.ok()) {
     base::LogWarn("sync", window.error().message + "; syncing at any time");

@@ -146,6 +146,7 @@ struct RoundResult {
   bool everything_delivered = false;  // every due report acknowledged, every step succeeded
   DeliveryReport delivery;
   std::vector<std::string> errors;
+  std::int64_t retry_after_s = 0;  // the longest wait the county asked for in the round (0: none)
   std::int64_t next_round_at_s = 0;
 };
 

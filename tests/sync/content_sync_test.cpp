@@ -269,6 +269,41 @@ TEST_CASE("a signed catalog is installed: lessons play from verified blobs, cata
   }
 }
 
+TEST_CASE("a busy county's Retry-After outlives the pass it ended, catalog or blob", "[sync]") {
+  Station station;
+  station.Publish(station.content.Catalog(5, {"a"}));
+  ContentSync sync(*station.library, station.Options());
+  SECTION("the catalog answered 429: the pass ends, the wait is kept") {
+    station.site->busy_answers = 1;
+    station.site->busy_retry_after_s = 300;
+    auto report = sync.RunOnce();
+    CHECK_FALSE(report.ok());
+    CHECK(sync.retry_after_s() == 300);
+    CHECK(station.OfferedIds().empty());
+  }
+  SECTION("a blob answered 429 with a wait longer than the pass may sleep: the pass ends") {
+    ContentSyncOptions options = station.Options();
+    options.max_wait_ms = 1'000;
+    ContentSync short_waits(*station.library, options);
+    station.site->blob_busy_answers = 1;
+    station.site->busy_retry_after_s = 120;
+    auto report = short_waits.RunOnce();
+    CHECK_FALSE(report.ok());
+    CHECK(short_waits.retry_after_s() == 120);
+    CHECK(station.OfferedIds().empty());
+  }
+  SECTION("a short wait is slept out and the pass completes") {
+    station.site->blob_busy_answers = 1;
+    station.site->busy_retry_after_s = 1;
+    const auto started = std::chrono::steady_clock::now();
+    auto report = sync.RunOnce();
+    REQUIRE(report.ok());
+    CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
+    CHECK(station.OfferedIds() == Ids{"a"});
+    CHECK(sync.retry_after_s() == 1);
+  }
+}
+
 TEST_CASE("a refused catalog changes nothing: the installed lessons and their files stay", "[sync]") {
   Station station;
   station.Publish(station.content.Catalog(5, {"a", "b"}));

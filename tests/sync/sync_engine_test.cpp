@@ -211,3 +211,82 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
     CHECK(again.last_error.empty());
   }
 }
+
+namespace {
+
+// The real county through real libcurl, except that requests whose path
+// starts with `busy_path` are answered as a county under load answers them:
+// 429, Retry-After, the protocol's error body. Records every request's path.
+class BusyOnPath : public HttpTransport {
+ public:
+  BusyOnPath(const TransportLimits& limits, std::string busy_path, int retry_after_s,
+             std::vector<std::string>& seen)
+      : real_(MakeCurlTransport(limits)), busy_path_(std::move(busy_path)), retry_after_s_(retry_after_s), seen_(seen) {}
+
+  base::Result<HttpResponse> Send(const HttpRequest& request) override {
+    const std::string path = request.url.substr(request.url.find("/v1/"));
+    seen_.push_back(path);
+    if (path.rfind(busy_path_, 0) != 0) return real_->Send(request);
+    HttpResponse busy;
+    busy.status = 429;
+    busy.headers = {{"x-village-protocol", "1"}, {"content-type", "application/json"},
+                    {"retry-after", std::to_string(retry_after_s_)}};
+    busy.body = R"({"protocol":"village-station/1","error":"overloaded","message":"busy"})";
+    return busy;
+  }
+
+ private:
+  std::unique_ptr<HttpTransport> real_;
+  std::string busy_path_;
+  int retry_after_s_;
+  std::vector<std::string>& seen_;
+};
+
+}  // namespace
+
+TEST_CASE("a county that asks for a wait is asked nothing more that round, and the next round waits for it",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  station.File(0, 0, 1);
+
+  std::vector<std::string> seen;
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.server_url = county.url();
+  options.content_down = [&](CountyConnection&) {
+    seen.push_back("content");
+    return base::Ok();
+  };
+  options.make_transport = [&](const TransportLimits& limits) {
+    return std::make_unique<BusyOnPath>(limits, "/v1/events", 600, seen);
+  };
+  ManualClock clock(SystemClock().NowSeconds());
+  SyncEngine engine(station.store(), PosixFileSystem(), clock, options);
+  base::Result<RoundResult> round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->ran);
+  CHECK(round->delivery.reports_acknowledged == 1);  // what came before the 429 went through
+  CHECK(round->retry_after_s == 600);
+  CHECK_FALSE(round->everything_delivered);
+  // Nothing after the events: no health, no content.
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.back().rfind("/v1/events", 0) == 0);
+  CHECK(std::count(seen.begin(), seen.end(), "content") == 0);
+
+  auto status = ReadSyncStatus(station.store(), clock.NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE(status->next_try_at_s.has_value());
+  CHECK(*status->next_try_at_s >= clock.NowSeconds() + 600);
+  CHECK(status->last_error.find("busy") != std::string::npos);
+
+  SECTION("a report due sooner does not pull the round before the county's wait") {
+    station.File(0, 0, 2);
+    RoundResult last;
+    last.retry_after_s = 600;
+    CHECK(engine.NextRoundAt(last, clock.NowSeconds(), 1) >= clock.NowSeconds() + 600);
+    CHECK(engine.NextRoundAt(RoundResult{}, clock.NowSeconds(), 1) < clock.NowSeconds() + 600);
+  }
+}

@@ -257,6 +257,11 @@ TestHandler BlobHandler(std::shared_ptr<BlobSite> site) {
     }
     const std::string prefix = "/v1/blobs/";
     if (request.path.rfind(prefix, 0) != 0) return error(404, "not_found");
+    if (site->blob_busy_answers > 0) {
+      --site->blob_busy_answers;
+      response.headers.emplace_back("Retry-After", std::to_string(site->busy_retry_after_s));
+      return error(429, "overloaded");
+    }
     const std::string sha = request.path.substr(prefix.size());
     const auto in_memory = site->blobs.find(sha);
     const auto on_disk = site->blob_files.find(sha);

@@ -85,6 +85,7 @@ struct BlobSite {
   bool captive_portal = false;    // everything answers 200 HTML, no protocol header
   bool ignore_range = false;      // blobs always answer 200 whole
   int busy_answers = 0;           // the next N requests get 429 Retry-After: busy_retry_after_s
+  int blob_busy_answers = 0;      // the same for the next N blob requests only
   int busy_retry_after_s = 1;
   std::int64_t server_time_s = 0;  // 0: the real clock
   std::atomic<int> catalog_requests{0};
