@@ -288,11 +288,7 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
     return result;
   }
 
-  TransportLimits limits = options_.transport;
-  if (limits.max_bytes_per_s == 0) {
-    limits.max_bytes_per_s = SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
-  }
-  std::unique_ptr<HttpTransport> transport = options_.make_transport(limits);
+  std::unique_ptr<HttpTransport> transport = options_.make_transport(Limits());
   CountyConnection county(*transport, server, clock_);
 
   if (!*enrolment || !requested_code.empty()) {
@@ -341,7 +337,7 @@ base::Result<Enrolment> SyncEngine::Enrol(const std::string& code) {
   if (server.empty()) {
     return base::MakeError(base::ErrorCode::kInvalidInput, "no county server to enrol with");
   }
-  std::unique_ptr<HttpTransport> transport = options_.make_transport(options_.transport);
+  std::unique_ptr<HttpTransport> transport = options_.make_transport(Limits());
   CountyConnection county(*transport, server, clock_);
   options_.enrolment_code = code;
   base::Result<Enrolment> enrolled = EnrolLocked(county);
@@ -402,6 +398,17 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   return base::Ok();
 }
 
+TransportLimits SyncEngine::Limits() const {
+  TransportLimits limits = options_.transport;
+  if (limits.max_bytes_per_s == 0) {
+    limits.max_bytes_per_s = SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
+  }
+  // An HTTPS county whose certificate is its own (not from a CA the system
+  // trusts): the administrator puts its CA certificate on the station.
+  if (limits.ca_file.empty()) limits.ca_file = store_.GetSetting("sync.ca_file").value_or("");
+  return limits;
+}
+
 base::Status SyncEngine::ContentDown(CountyConnection& county) {
   if (options_.skip_content) return base::Ok();
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
@@ -413,14 +420,12 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   ContentSyncOptions content;
   content.server_url = county.base_url();
   content.http.bearer_token = (*enrolment)->token;
-  content.http.connect_timeout_s = static_cast<long>(options_.transport.connect_timeout_s);
-  content.http.low_speed_bytes_per_s = static_cast<long>(options_.transport.low_speed_bytes_per_s);
-  content.http.low_speed_time_s = static_cast<long>(options_.transport.low_speed_time_s);
-  content.http.max_recv_bytes_per_s =
-      options_.transport.max_bytes_per_s > 0
-          ? options_.transport.max_bytes_per_s
-          : SettingInt(store_, "sync.max_bytes_per_second", 0, 0, 1 << 30);
-  content.http.ca_file = options_.transport.ca_file;
+  const TransportLimits limits = Limits();
+  content.http.connect_timeout_s = static_cast<long>(limits.connect_timeout_s);
+  content.http.low_speed_bytes_per_s = static_cast<long>(limits.low_speed_bytes_per_s);
+  content.http.low_speed_time_s = static_cast<long>(limits.low_speed_time_s);
+  content.http.max_recv_bytes_per_s = limits.max_bytes_per_s;
+  content.http.ca_file = limits.ca_file;
   content.http.cancel = &stopping_;
   content.unit_random = options_.delivery.unit_random;
   ProgressRecorder recorder(store_, clock_, options_.on_status_changed);

@@ -128,7 +128,7 @@ struct SyncOptions {
   std::string station_name;    // sent at enrolment (default: setting station.name)
   DeliveryOptions delivery;
   BackoffPolicy round_backoff{10'000, 30 * 60'000};
-  TransportLimits transport;   // max_bytes_per_s from sync.max_bytes_per_second if 0
+  TransportLimits transport;   // 0 / empty: max_bytes_per_s from sync.max_bytes_per_second, ca_file from sync.ca_file
   // Step 4. Runs with the connection the round opened; its error is
   // recorded like the others. Empty: content_sync.h's ContentSync with the
   // content key pinned at enrolment, unless skip_content.
@@ -179,6 +179,8 @@ class SyncEngine {
  private:
   base::Result<Enrolment> EnrolLocked(CountyConnection& county);
   base::Status ContentDown(CountyConnection& county);
+  // options_.transport, with the station settings' bandwidth cap and CA file where it sets none.
+  TransportLimits Limits() const;
   bool InWindowNow(std::int64_t now_s) const;
   base::Status RunSteps(CountyConnection& county, RoundResult& result);
   base::Status SaveRoundState(const RoundResult& result, const CountyConnection* county);

@@ -7,17 +7,21 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "county/console.h"
 #include "store/lessons.h"
 #include "store/store.h"
 #include "sync/content_sync.h"
+#include "sync/enrolment.h"
+#include "sync/outbox.h"
 #include "sync/file_system.h"
 #include "sync/sync_engine.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/county/county_fixture.h"
 #include "tests/sync/fault_proxy.h"
+#include "tests/sync/report_fixture.h"
 
 using namespace station_sync;
 
@@ -137,4 +141,49 @@ TEST_CASE("a station closing stops the download under way at once, and the next 
   CHECK(lessons.List(store::Shelf::kAll)->size() == 1);
   // Resumed: the bytes before the stop did not come again.
   CHECK(proxy.stats().down_bytes < static_cast<std::int64_t>(kLessonBytes) + 200'000);
+}
+
+TEST_CASE("over HTTPS with the county's own certificate: refused until the station has its CA file, then "
+          "enrolment, a report and the package all go through",
+          "[sync][county]") {
+  test::ScratchDir certs;
+  const std::string cert = certs.File("county.pem"), key = certs.File("county.key");
+  REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                       "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1")
+                          .c_str()) == 0);
+  county::ServerOptions tls;
+  tls.cert_file = cert;
+  tls.key_file = key;
+  test::CountyUnderTest county(tls);
+  county.PublishPackage(2, 100'000, 9);
+
+  test::ScratchDir station;
+  auto db = store::Store::Open(station.File("station.db"));
+  REQUIRE(db.ok());
+  REQUIRE((*db)->SetSetting("sync.county_server", "https://127.0.0.1:" + std::to_string(county.port())).ok());
+  SyncOptions options;
+  options.data_dir = station.path();
+  SyncEngine engine(**db, PosixFileSystem(), SystemClock(), options);
+  const std::string code = county.EnrolCode();
+
+  base::Result<Enrolment> refused = engine.Enrol(code);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("certificate") != std::string::npos);
+
+  REQUIRE((*db)->SetSetting("sync.ca_file", cert).ok());
+  REQUIRE(engine.Enrol(code).ok());  // the refused try never reached the county: the code still holds
+  auto config = LoadOutboxConfig(**db, PosixFileSystem(), station.path());
+  REQUIRE(config.ok());
+  auto outbox = Outbox::Open(**db, PosixFileSystem(), SystemClock(), std::move(*config));
+  REQUIRE(outbox.ok());
+  REQUIRE((*outbox)->Finalise(test::MakeDraft(**outbox, 1, 20'000, 0, 3)).ok());
+
+  base::Result<RoundResult> round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->errors.empty());
+  CHECK(round->delivery.reports_acknowledged == 1);
+  store::LessonLibrary lessons(**db);
+  auto listed = lessons.List(store::Shelf::kAll);
+  REQUIRE(listed.ok());
+  CHECK(listed->size() == 2);
 }
