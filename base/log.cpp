@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <fstream>
 #include <mutex>
 
 namespace base {
@@ -164,6 +166,27 @@ void Log(LogLevel level, std::string_view component, std::string_view message) {
   std::lock_guard lock(sink.mutex);
   if (level >= sink.config.stderr_level) WriteAll(STDERR_FILENO, line);
   if (sink.fd >= 0 && level >= sink.config.file_level) WriteToFile(sink, line);
+}
+
+std::string LogTimestampNow() { return Timestamp(); }
+
+std::vector<std::string> RecentProblems(const std::string& path, std::string_view after, std::size_t max_lines) {
+  constexpr std::size_t kStampBytes = 24;  // 2026-11-23T08:30:01.123Z
+  std::deque<std::string> kept;
+  const auto take = [&](const std::string& file) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      const bool problem = line.size() > kStampBytes + 2 && line[kStampBytes] == ' ' &&
+                           (line[kStampBytes + 1] == 'W' || line[kStampBytes + 1] == 'E') &&
+                           line[kStampBytes + 2] == ' ';
+      if (!problem || std::string_view(line).substr(0, kStampBytes) <= after) continue;
+      kept.push_back(std::move(line));
+      if (kept.size() > max_lines) kept.pop_front();
+    }
+  };
+  for (int n = 9; n >= 1; --n) take(path + "." + std::to_string(n));  // oldest first
+  take(path);
+  return {kept.begin(), kept.end()};
 }
 
 }  // namespace base

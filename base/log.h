@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace base {
 
@@ -30,5 +31,14 @@ inline void LogDebug(std::string_view c, std::string_view m) { Log(LogLevel::kDe
 inline void LogInfo(std::string_view c, std::string_view m) { Log(LogLevel::kInfo, c, m); }
 inline void LogWarn(std::string_view c, std::string_view m) { Log(LogLevel::kWarn, c, m); }
 inline void LogError(std::string_view c, std::string_view m) { Log(LogLevel::kError, c, m); }
+
+// Now, as log lines are stamped: 2026-11-23T08:30:01.123Z.
+std::string LogTimestampNow();
+
+// The last `max_lines` warning and error lines of the log file at `path` and
+// its rotated files, oldest first, among those stamped later than `after`
+// (a line's leading timestamp; empty: any). What the station tells the county
+// in its health report.
+std::vector<std::string> RecentProblems(const std::string& path, std::string_view after, std::size_t max_lines);
 
 }  // namespace base

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -369,6 +372,69 @@ base::Result<std::vector<ReportRow>> ListReports(CountyStore& store) {
     (void)store.RememberOpened(row.report_id, row.ticket_code, row.category);
   }
   return *rows;
+}
+
+namespace {
+
+constexpr std::int64_t kLowDiskBytes = 2'000'000'000;  // below this a lesson package may not fit
+constexpr std::int64_t kSilentSeconds = 3 * 86400;    // sync runs every 15 minutes when it can
+constexpr std::int64_t kClockOffBySeconds = 600;
+constexpr int kHealthReportsRead = 5;
+constexpr std::size_t kProblemsKept = 20;
+
+StationRow ToStationRow(const StationHealth& health, std::int64_t now) {
+  StationRow row;
+  row.station = health.station;
+  row.last_heard_at = health.last_report_at;
+  for (const StationHealth::Report& report : health.health) {
+    row.last_heard_at = std::max(row.last_heard_at, report.received_at);
+    const json body = json::parse(report.body, nullptr, false);
+    if (!body.is_object()) continue;
+    const json problems = body.value("last_errors", json::array());
+    for (const json& problem : problems.is_array() ? problems : json::array()) {
+      if (problem.is_string() && row.problems.size() < kProblemsKept) row.problems.push_back(problem.get<std::string>());
+    }
+    if (&report != &health.health.front()) continue;  // the rest only from the newest report
+    if (const json free = body.value("free_disk_bytes", json()); free.is_number_integer()) {
+      row.free_disk_bytes = free.get<std::int64_t>();
+    }
+    if (const json versions = body.value("versions", json()); versions.is_object()) {
+      row.version = versions.value("station", "");
+    }
+    if (const json time = body.value("station_time", json()); time.is_number_integer()) {
+      row.clock_offset_s = time.get<std::int64_t>() - report.received_at;
+    }
+  }
+  char text[64];
+  if (row.free_disk_bytes && *row.free_disk_bytes < kLowDiskBytes) {
+    std::snprintf(text, sizeof text, "disk low: %.1f GB", static_cast<double>(*row.free_disk_bytes) / 1e9);
+    row.attention.push_back(text);
+  }
+  if (row.last_heard_at == 0) {
+    row.attention.push_back("never synced");
+  } else if (now - row.last_heard_at > kSilentSeconds) {
+    row.attention.push_back("silent " + std::to_string((now - row.last_heard_at) / 86400) + " days");
+  }
+  if (row.clock_offset_s && std::llabs(*row.clock_offset_s) > kClockOffBySeconds) {
+    row.attention.push_back("clock off by " + std::to_string(std::llabs(*row.clock_offset_s) / 60) + " min");
+  }
+  if (!health.health.empty()) {
+    const json newest = json::parse(health.health.front().body, nullptr, false);
+    const json problems = newest.is_object() ? newest.value("last_errors", json::array()) : json::array();
+    const std::size_t reported = problems.is_array() ? problems.size() : 0;
+    if (reported > 0) row.attention.push_back(std::to_string(reported) + " new problem(s)");
+  }
+  return row;
+}
+
+}  // namespace
+
+base::Result<std::vector<StationRow>> ListStations(CountyStore& store, std::int64_t now) {
+  auto stations = store.Stations(kHealthReportsRead);
+  if (!stations.ok()) return stations.error();
+  std::vector<StationRow> rows;
+  for (const StationHealth& station : *stations) rows.push_back(ToStationRow(station, now));
+  return rows;
 }
 
 base::Result<OpenedReport> OpenReport(CountyStore& store, const std::string& id_or_ticket,

@@ -55,6 +55,21 @@ base::Result<PublishResult> Publish(CountyStore& store, const PublishOptions& op
 // opens the body (remembered for next time).
 base::Result<std::vector<ReportRow>> ListReports(CountyStore& store);
 
+// What county IT watches of each station (docs/county.md): when it was last
+// heard from, its disk, software and clock, the problems it reported, and in
+// a few words what needs a look.
+struct StationRow {
+  Station station;
+  std::int64_t last_heard_at = 0;  // its newest health report or report; 0: never
+  std::optional<std::int64_t> free_disk_bytes;
+  std::string version;                         // of the station software
+  std::optional<std::int64_t> clock_offset_s;  // station clock minus county clock
+  std::vector<std::string> problems;           // logged warnings and errors, newest first
+  std::vector<std::string> attention;          // "disk low: 0.8 GB", "silent 4 days", ...
+};
+
+base::Result<std::vector<StationRow>> ListStations(CountyStore& store, std::int64_t now);
+
 struct OpenedReport {
   ReportRow row;
   station_sync::OpenedReport opened;

@@ -5,12 +5,15 @@
 //   county publish         --data DIR --package FOLDER [--sign-key FILE]
 //                          [--prepare | --signature FILE] [--valid-days 365]
 //   county reports         --data DIR
+//   county stations        --data DIR
+//   county station         --data DIR <station_id (or its start)>
 //   county open            --data DIR <report_id|ticket> [--to FOLDER]
 //   county reply           --data DIR <report_id> "text"
 //   county resolve         --data DIR <report_id>
 //   county export-package  --data DIR --to STICK [--part-bytes N]
 //   county import-usb      --data DIR --from STICK
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -60,6 +63,8 @@ int Usage() {
       "  publish --package FOLDER [--sign-key FILE] [--prepare | --signature FILE]\n"
       "          [--valid-days 365]\n"
       "  reports                                list received reports\n"
+      "  stations                               every station: last heard, disk, version, what needs a look\n"
+      "  station <station_id>                   one station's health and the problems it reported\n"
       "  open <report_id|ticket> [--to FOLDER]  decrypt, print, save attachments\n"
       "  reply <report_id> \"text\"\n"
       "  resolve <report_id>\n"
@@ -80,6 +85,12 @@ std::string Time(std::int64_t unix_s) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+std::string Gigabytes(std::int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GB", static_cast<double>(bytes) / 1e9);
   return text;
 }
 
@@ -123,6 +134,41 @@ int Run(const Args& args, county::CountyStore& store) {
                   row.status.c_str(), Time(row.received_at).c_str(), row.station_name.c_str(),
                   row.village.c_str(), row.via == "usb" ? " [USB]" : "");
     }
+    return 0;
+  }
+  if (c == "stations") {
+    auto rows = county::ListStations(store, now);
+    if (!rows.ok()) return Fail(rows.error());
+    std::printf("%-8s  %-24s  %-20s  %-9s  %-8s  %s\n", "STATION", "NAME (VILLAGE)", "LAST HEARD", "FREE DISK",
+                "VERSION", "NEEDS A LOOK");
+    for (const county::StationRow& row : *rows) {
+      std::string attention;
+      for (const std::string& a : row.attention) attention += (attention.empty() ? "" : "; ") + a;
+      std::printf("%-8.8s  %-24s  %-20s  %-9s  %-8s  %s\n", row.station.station_id.c_str(),
+                  (row.station.name + " (" + row.station.village + ")").c_str(),
+                  row.last_heard_at ? Time(row.last_heard_at).c_str() : "never",
+                  row.free_disk_bytes ? Gigabytes(*row.free_disk_bytes).c_str() : "?",
+                  row.version.empty() ? "?" : row.version.c_str(), attention.c_str());
+    }
+    return 0;
+  }
+  if (c == "station" && args.positional.size() == 1) {
+    auto rows = county::ListStations(store, now);
+    if (!rows.ok()) return Fail(rows.error());
+    const std::string& wanted = args.positional[0];
+    const auto row = std::find_if(rows->begin(), rows->end(), [&](const county::StationRow& r) {
+      return !wanted.empty() && r.station.station_id.rfind(wanted, 0) == 0;
+    });
+    if (row == rows->end()) return Fail(base::MakeError(base::ErrorCode::kNotFound, "no station " + wanted));
+    std::printf("station %s: %s (%s)\nlast heard %s; free disk %s; version %s", row->station.station_id.c_str(),
+                row->station.name.c_str(), row->station.village.c_str(),
+                row->last_heard_at ? Time(row->last_heard_at).c_str() : "never",
+                row->free_disk_bytes ? Gigabytes(*row->free_disk_bytes).c_str() : "?",
+                row->version.empty() ? "?" : row->version.c_str());
+    if (row->clock_offset_s) std::printf("; clock %+lld s", static_cast<long long>(*row->clock_offset_s));
+    std::printf("\n");
+    for (const std::string& a : row->attention) std::printf("needs a look: %s\n", a.c_str());
+    for (const std::string& problem : row->problems) std::printf("  %s\n", problem.c_str());
     return 0;
   }
   if (c == "open" && args.positional.size() == 1) {

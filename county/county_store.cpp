@@ -715,6 +715,20 @@ base::Status CountyStore::TakeHealth(const Station& station, const std::string& 
                                      std::int64_t now) {
   nlohmann::json body = nlohmann::json::parse(json, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return Invalid("health must be a JSON object");
+  for (const char* field : {"free_disk_bytes", "station_time"}) {
+    if (body.contains(field) && !(body[field].is_number_integer() && body[field].get<std::int64_t>() >= 0)) {
+      return Invalid(std::string(field) + ": a non-negative integer");
+    }
+  }
+  if (body.contains("versions")) {
+    const nlohmann::json& versions = body["versions"];
+    if (!versions.is_object() || versions.size() > 20) return Invalid("versions: an object of at most 20 entries");
+    for (const auto& [component, version] : versions.items()) {
+      if (component.size() > 100 || !version.is_string() || version.get_ref<const std::string&>().size() > 100) {
+        return Invalid("versions: names and version strings of at most 100 bytes");
+      }
+    }
+  }
   if (body.contains("last_errors")) {
     const nlohmann::json& errors = body["last_errors"];
     if (!errors.is_array() || errors.size() > 20) return Invalid("last_errors: at most 20 strings");
@@ -880,6 +894,39 @@ base::Result<std::vector<Event>> CountyStore::ReportEvents(const std::string& re
   if (!statement.ok()) return statement.error();
   statement->Bind(1, report_id);
   return ReadEvents(*statement);
+}
+
+base::Result<std::vector<StationHealth>> CountyStore::Stations(int health_reports) {
+  std::lock_guard lock(mutex_);
+  auto stations = Statement::Prepare(
+      db_->handle(),
+      "SELECT s.station_id, s.station_key, s.name, s.village, s.enrolled_at, "
+      "(SELECT MAX(received_at) FROM reports r WHERE r.station_id = s.station_id) "
+      "FROM stations s ORDER BY s.village, s.name, s.station_id");
+  if (!stations.ok()) return stations.error();
+  auto health = Statement::Prepare(
+      db_->handle(), "SELECT received_at, body FROM health WHERE station_id = ?1 ORDER BY id DESC LIMIT ?2");
+  if (!health.ok()) return health.error();
+  std::vector<StationHealth> out;
+  for (;;) {
+    base::Result<bool> row = stations->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    StationHealth station;
+    station.station = {stations->Text(0), stations->Text(1), stations->Text(2), stations->Text(3)};
+    station.enrolled_at = stations->Int(4);
+    station.last_report_at = stations->IsNull(5) ? 0 : stations->Int(5);
+    health->Reset();
+    health->Bind(1, station.station.station_id).Bind(2, std::int64_t{health_reports});
+    for (;;) {
+      base::Result<bool> report = health->Step();
+      if (!report.ok()) return report.error();
+      if (!*report) break;
+      station.health.push_back({health->Int(0), health->Text(1)});
+    }
+    out.push_back(std::move(station));
+  }
+  return out;
 }
 
 base::Status CountyStore::RememberOpened(const std::string& report_id,

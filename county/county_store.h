@@ -126,6 +126,18 @@ struct ReportRow {
   std::string category;       // idem
 };
 
+// A station as county IT watches it: its health reports, newest first.
+struct StationHealth {
+  Station station;
+  std::int64_t enrolled_at = 0;
+  std::int64_t last_report_at = 0;  // 0: none yet
+  struct Report {
+    std::int64_t received_at = 0;
+    std::string body;  // the JSON the station sent (docs/protocol.md 5.5)
+  };
+  std::vector<Report> health;
+};
+
 // Items of a ratings or watch-records batch: accepted ids, and rejected ones
 // with a reason (the station stops sending both).
 struct BatchOutcome {
@@ -221,6 +233,8 @@ class CountyStore {
   base::Result<std::vector<Event>> ReportEvents(const std::string& report_id);
   base::Status RememberOpened(const std::string& report_id, const std::string& ticket_code,
                               const std::string& category);
+  // Every station, with its newest `health_reports` health reports.
+  base::Result<std::vector<StationHealth>> Stations(int health_reports);
   base::Result<std::int64_t> CountRatings();
   base::Result<std::int64_t> CountWatchRecords();
 

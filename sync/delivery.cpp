@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/version.h"
 #include "store/lessons.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -576,7 +577,7 @@ base::Status Delivery::SendWatchRecords(DeliveryReport& out) {
 
 // ---- Health -------------------------------------------------------------------------------
 
-base::Status Delivery::SendHealth(const std::string& data_dir,
+base::Result<bool> Delivery::SendHealth(const std::string& data_dir,
                                   const std::vector<std::string>& last_errors,
                                   DeliveryReport& out) {
   std::int64_t free_bytes = 0;
@@ -588,14 +589,21 @@ base::Status Delivery::SendHealth(const std::string& data_dir,
   for (std::size_t i = 0; i < last_errors.size() && i < 20; ++i) {
     errors.push_back(last_errors[i].substr(0, 500));
   }
+  const json versions = {{"station", base::StationVersion()},
+                         {"protocol", "1"},
+                         {"schema", std::to_string(store_.schema_version())},
+                         {"sqlite", sqlite3_libversion()},
+                         {"curl", curl_version_info(CURLVERSION_NOW)->version},
+                         {"sodium", sodium_version_string()}};
   const json body = {{"free_disk_bytes", free_bytes},
-                     {"versions", {{"protocol", "1"}, {"schema", std::to_string(store_.schema_version())}}},
+                     {"versions", versions},
                      {"last_errors", errors},
                      {"station_time", clock_.NowSeconds()}};
   base::Result<CountyResponse> answer =
       county_.Call("POST", "/v1/health", body.dump(-1, ' ', false, json::error_handler_t::replace));
-  if (!answer.ok() || answer->status != 200) out.errors.push_back(DescribeFailure(answer, "health"));
-  return base::Ok();
+  if (answer.ok() && answer->status == 200) return true;
+  out.errors.push_back(DescribeFailure(answer, "health"));
+  return false;
 }
 
 // ---- Events -------------------------------------------------------------------------------

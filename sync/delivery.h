@@ -190,8 +190,9 @@ class Delivery {
   base::Status SendDueReports(DeliveryReport& report);
   base::Status SendRatings(DeliveryReport& report);
   base::Status SendWatchRecords(DeliveryReport& report);
-  base::Status SendHealth(const std::string& data_dir, const std::vector<std::string>& last_errors,
-                          DeliveryReport& report);
+  // Free disk, versions, the station's recent problems. True if the county took it.
+  base::Result<bool> SendHealth(const std::string& data_dir, const std::vector<std::string>& last_errors,
+                                DeliveryReport& report);
   base::Status ApplyEvents(DeliveryReport& report);
 
   enum class Outcome { kAcknowledged, kFailed, kRefused, kWaitForCounty, kUnauthorized };

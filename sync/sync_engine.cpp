@@ -387,15 +387,25 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   if (county_busy()) return base::Ok();
   if (base::Status applied = delivery.ApplyEvents(out); !applied.ok()) return applied;
   if (county_busy()) return base::Ok();
-  std::vector<std::string> recent_errors;
-  if (auto last = store_.GetSetting("sync.last_round_error"); last && !last->empty()) {
-    recent_errors.push_back(*last);
-  }
-  if (base::Status sent = delivery.SendHealth(options_.data_dir, recent_errors, out); !sent.ok()) return sent;
+  if (base::Status sent = SendHealth(delivery, out); !sent.ok()) return sent;
   if (county_busy()) return base::Ok();
   const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
   if (!down.ok()) result.errors.push_back("content: " + down.error().message);
   return base::Ok();
+}
+
+// The warnings and errors logged (by the kiosk and by this engine) since
+// the last health report the county took, so that each reaches county IT once.
+base::Status SyncEngine::SendHealth(Delivery& delivery, DeliveryReport& out) {
+  constexpr std::size_t kMaxProblems = 20;  // docs/protocol.md 5.5
+  std::string reported_until = store_.GetSetting("sync.health_reported_until").value_or("");
+  if (reported_until > base::LogTimestampNow()) reported_until.clear();  // the clock went back since
+  std::vector<std::string> problems =
+      base::RecentProblems(options_.data_dir + "/logs/station.log", reported_until, kMaxProblems);
+  base::Result<bool> taken = delivery.SendHealth(options_.data_dir, problems, out);
+  if (!taken.ok()) return taken.error();
+  if (!*taken || problems.empty()) return base::Ok();
+  return store_.SetSetting("sync.health_reported_until", problems.back().substr(0, 24));
 }
 
 TransportLimits SyncEngine::Limits() const {

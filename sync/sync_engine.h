@@ -179,6 +179,7 @@ class SyncEngine {
  private:
   base::Result<Enrolment> EnrolLocked(CountyConnection& county);
   base::Status ContentDown(CountyConnection& county);
+  base::Status SendHealth(Delivery& delivery, DeliveryReport& out);
   // options_.transport, with the station settings' bandwidth cap and CA file where it sets none.
   TransportLimits Limits() const;
   bool InWindowNow(std::int64_t now_s) const;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/files.h"
 #include "base/log.h"
 #include "tests/base/scratch_dir.h"
 
@@ -164,4 +165,46 @@ TEST_CASE("Log level names parse case-insensitively, anything else gives the fal
   }));
   CAPTURE(name);
   CHECK(base::ParseLogLevel(name, LogLevel::kInfo) == expected);
+}
+
+TEST_CASE("The recent problems are the newest warnings and errors across rotated files, after a mark",
+          "[base]") {
+  test::ScratchDir dir;
+  const std::string log_path = dir.File("station.log");
+  {
+    base::LogConfig config = QuietConfig(log_path);
+    config.max_file_bytes = 400;
+    config.kept_files = 3;
+    LogToFile logging(config);
+    for (int i = 0; i < 12; ++i) {
+      base::LogInfo("t", "fine " + std::to_string(i));
+      (i % 2 == 0 ? base::LogWarn : base::LogError)("t", "problem " + std::to_string(i));
+    }
+  }
+  REQUIRE(Exists(log_path + ".1"));  // the problems are spread over rotated files
+
+  const std::vector<std::string> last = base::RecentProblems(log_path, "", 3);
+  REQUIRE(last.size() == 3);
+  CHECK(last[0].ends_with("t: problem 9"));
+  CHECK(last[1].ends_with("t: problem 10"));
+  CHECK(last[2].ends_with("t: problem 11"));
+  CHECK(last[1].find(" W t: ") != std::string::npos);
+  CHECK(last[2].find(" E t: ") != std::string::npos);
+
+  SECTION("only lines stamped after the mark") {
+    const std::string written = dir.File("written.log");
+    REQUIRE(base::WriteFileDurably(written,
+                                   "2026-12-01T10:00:00.000Z E sync: old\n"
+                                   "2026-12-01T11:00:00.000Z I sync: fine\n"
+                                   "2026-12-01T12:00:00.000Z W kiosk: newer\n"
+                                   "not a log line W at all\n"
+                                   "2026-12-01T13:00:00.000Z E player: newest\n").ok());
+    CHECK(base::RecentProblems(written, "2026-12-01T10:00:00.000Z", 20) ==
+          std::vector<std::string>{"2026-12-01T12:00:00.000Z W kiosk: newer",
+                                   "2026-12-01T13:00:00.000Z E player: newest"});
+    CHECK(base::RecentProblems(written, "2026-12-01T13:00:00.000Z", 20).empty());
+  }
+  SECTION("no log, no problems") {
+    CHECK(base::RecentProblems(dir.File("none.log"), "", 20).empty());
+  }
 }

@@ -64,10 +64,7 @@ TEST_CASE("minisign signatures: ours verify with minisign -V, minisign's verify 
     CHECK(public_key->key == key.public_key.key);
     CHECK(public_key->key_id == key.public_key.key_id);
   }
-  if (!HaveMinisign()) {
-    WARN("minisign is not installed (scripts/debian-packages.txt): interop not checked");
-    return;
-  }
+  REQUIRE(HaveMinisign());  // scripts/setup installs it (scripts/debian-packages.txt)
   SECTION("minisign -V accepts ours") {
     REQUIRE(base::WriteFileDurably(dir.File("catalog.json.minisig"), signature).ok());
     CHECK(Shell("minisign -V -p " + dir.File("k.pub") + " -m " + dir.File("catalog.json")) == 0);
@@ -104,10 +101,7 @@ TEST_CASE("county init makes secret key files only the owner can read", "[county
 }
 
 TEST_CASE("a catalog prepared for minisign -S is published only with a signature by the content key", "[county][minisign]") {
-  if (!HaveMinisign()) {
-    WARN("minisign is not installed: skipped");
-    return;
-  }
+  REQUIRE(HaveMinisign());  // scripts/setup installs it (scripts/debian-packages.txt)
   test::CountyUnderTest county;
   test::ScratchDir package;
   REQUIRE(base::WriteFileDurably(package.File("a.mp4"), test::PseudoRandomBytes(5000, 1)).ok());

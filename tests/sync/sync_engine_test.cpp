@@ -6,9 +6,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
+#include "base/files.h"
+#include "base/log.h"
+#include "base/version.h"
+#include "county/console.h"
 #include "store/store.h"
 #include "sync/delivery.h"
 #include "sync/enrolment.h"
@@ -288,5 +294,61 @@ TEST_CASE("a county that asks for a wait is asked nothing more that round, and t
     last.retry_after_s = 600;
     CHECK(engine.NextRoundAt(last, clock.NowSeconds(), 1) >= clock.NowSeconds() + 600);
     CHECK(engine.NextRoundAt(RoundResult{}, clock.NowSeconds(), 1) < clock.NowSeconds() + 600);
+  }
+}
+
+TEST_CASE("county IT sees each station's health: version, disk, and every logged problem once", "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  REQUIRE(base::MakeDirectories(station.data_dir() + "/logs").ok());
+  const std::string log_path = station.data_dir() + "/logs/station.log";
+  const auto append_log = [&](const std::string& level_and_text) {
+    const std::string line = base::LogTimestampNow() + " " + level_and_text + "\n";
+    base::Result<std::string> before = base::ReadFile(log_path);
+    const std::string text = before.ok() ? *before : "";
+    REQUIRE(base::WriteFileDurably(log_path, text + line).ok());
+  };
+  append_log("I kiosk: started");
+  append_log("E media: camera /dev/video0: no such device");
+
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  SyncEngine engine(station.store(), PosixFileSystem(), SystemClock(), options);
+  REQUIRE(engine.RunRound().ok());
+
+  const std::int64_t now = SystemClock().NowSeconds();
+  auto rows = county::ListStations(county.store(), now);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  const county::StationRow& row = rows->front();
+  CHECK(row.version == base::StationVersion());
+  REQUIRE(row.free_disk_bytes.has_value());
+  CHECK(*row.free_disk_bytes > 0);
+  REQUIRE(row.clock_offset_s.has_value());
+  CHECK(std::llabs(*row.clock_offset_s) <= 5);
+  CHECK(row.last_heard_at >= now - 5);
+  REQUIRE(row.problems.size() == 1);
+  CHECK(row.problems[0].find("E media: camera /dev/video0: no such device") != std::string::npos);
+  CHECK(std::find(row.attention.begin(), row.attention.end(), "1 new problem(s)") != row.attention.end());
+
+  SECTION("the next round reports only what was logged since") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later log timestamp
+    append_log("W player: lesson 7 failed to open: truncated file");
+    REQUIRE(engine.RunRound().ok());
+    auto again = county::ListStations(county.store(), now);
+    REQUIRE(again.ok());
+    const std::vector<std::string>& problems = again->front().problems;  // newest report first
+    REQUIRE(problems.size() == 2);
+    CHECK(problems[0].find("lesson 7 failed to open") != std::string::npos);
+    CHECK(problems[1].find("camera") != std::string::npos);
+  }
+  SECTION("a station silent for days is named") {
+    auto later = county::ListStations(county.store(), now + 5 * 86400);
+    REQUIRE(later.ok());
+    const std::vector<std::string>& attention = later->front().attention;
+    CHECK(std::find(attention.begin(), attention.end(), "silent 5 days") != attention.end());
   }
 }

@@ -1,0 +1,7 @@
+#include "base/version.h"
+
+namespace base {
+
+const char* StationVersion() { return STATION_VERSION; }
+
+}  // namespace base
