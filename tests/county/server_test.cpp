@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <functional>
 #include <thread>
 
 #include "sync/minisign.h"
@@ -39,6 +41,54 @@ httplib::Result PutChunk(httplib::Client& client, const std::string& token, cons
   return client.Put(("/v1/uploads/" + sha).c_str(), headers, blob.substr(start, end - start),
                     "application/octet-stream");
 }
+
+// Polls `done` every millisecond; false if it does not hold within `bound`.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds bound = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// A station's connection at the socket level, which can stay silent after
+// connecting. Reads give up after 10 s.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    const timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  void Send(const std::string& bytes) {
+    REQUIRE(::write(fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  }
+  // The status line and headers (and whatever body came with them); what
+  // arrived so far if the county closes or says nothing for 10 s.
+  std::string ReadHead() {
+    std::string head;
+    char buffer[4096];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      head.append(buffer, static_cast<std::size_t>(n));
+    }
+    return head;
+  }
+
+ private:
+  const int fd_;
+};
 
 // A county with one enrolled station.
 struct World {
@@ -426,13 +476,9 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   REQUIRE(client.Get("/v1/catalog")->status == 401);  // holds the only worker (keep-alive)
 
   // A second station connects and waits for a worker.
-  const int waiting = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(county.port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(waiting, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  while (county.server().waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  RawConnection waiting(county.port());
+  INFO("the second connection was never counted as waiting");
+  REQUIRE(WaitUntil([&] { return county.server().waiting() == 1; }));
 
   auto res = client.Get("/v1/catalog");
   REQUIRE(res);
@@ -441,12 +487,8 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   CHECK(Body(res)["error"] == "overloaded");
   // Once the first connection is closed, the waiting one is served.
   client.stop();
-  const std::string request = "GET /v1/catalog HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  REQUIRE(::write(waiting, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  char answer[32] = {};
-  REQUIRE(::read(waiting, answer, sizeof answer - 1) > 12);
-  CHECK(std::string(answer).substr(0, 12) == "HTTP/1.1 401");
-  ::close(waiting);
+  waiting.Send("GET /v1/catalog HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(waiting.ReadHead().substr(0, 12) == "HTTP/1.1 401");
 }
 
 TEST_CASE("the county keeps reports, tokens and partial uploads across a restart", "[county]") {
