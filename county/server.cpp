@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <thread>
 #include <ctime>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -109,6 +110,26 @@ class CountingQueue : public httplib::TaskQueue {
   std::shared_ptr<std::atomic<int>> waiting_;
 };
 
+// Blob downloads under way, at most `limit`.
+class DownloadSlots {
+ public:
+  explicit DownloadSlots(int limit) : limit_(limit) {}
+  // A slot for as long as the returned token (or a copy) lives; null when
+  // all are taken.
+  std::shared_ptr<void> TryTake() {
+    if (in_use_.fetch_add(1) >= limit_) {
+      in_use_.fetch_sub(1);
+      return nullptr;
+    }
+    return std::shared_ptr<void>(this, [](DownloadSlots* slots) { slots->in_use_.fetch_sub(1); });
+  }
+  int in_use() const { return in_use_.load(); }
+
+ private:
+  const int limit_;
+  std::atomic<int> in_use_{0};
+};
+
 }  // namespace
 
 class Server::Routes {
@@ -116,7 +137,7 @@ class Server::Routes {
   Routes(CountyStore& store, CountyPublicKeys keys, ServerOptions options,
          std::shared_ptr<std::atomic<int>> waiting)
       : store_(store), keys_(std::move(keys)), options_(std::move(options)),
-        waiting_(std::move(waiting)) {}
+        waiting_(std::move(waiting)), download_slots_(options_.blob_downloads) {}
 
   void Install(httplib::Server& http) {
     using Req = const httplib::Request&;
@@ -179,10 +200,16 @@ class Server::Routes {
   httplib::Server::HandlerResponse Admit(Req req, Res res) {
     res.set_header("Cache-Control", "no-store");  // blobs replace it
     if (waiting_->load() <= options_.max_waiting) return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("Connection", "close");
-    Refuse(req, res, 429, "overloaded",
-           std::to_string(waiting_->load()) + " connections waiting for a worker");
+    RefuseAndClose(req, res, std::to_string(waiting_->load()) + " connections waiting for a worker");
     return httplib::Server::HandlerResponse::Handled;
+  }
+
+  // The station hangs up on Connection: close (httplib 0.11 does not close
+  // by itself), which frees the worker at once: the station asks again only
+  // after Retry-After, so its connection would only sit idle there.
+  void RefuseAndClose(Req req, Res res, const std::string& message) {
+    res.set_header("Connection", "close");
+    Refuse(req, res, 429, "overloaded", message);
   }
 
   std::optional<Station> Authenticate(Req req, Res res) {
@@ -302,9 +329,13 @@ class Server::Routes {
                                           std::to_string(send.last) + "/" + std::to_string(size));
     }
     if (length == 0) return res.set_content("", "application/octet-stream");
+    std::shared_ptr<void> slot = download_slots_.TryTake();
+    if (!slot) {
+      return RefuseAndClose(req, res, std::to_string(download_slots_.in_use()) + " blob downloads under way");
+    }
     res.set_content_provider(
         length, "application/octet-stream",
-        [file, first = send.first](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        [file, slot, first = send.first](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
           char buffer[1 << 16];
           const ssize_t n = ::pread(*file, buffer, std::min(length, sizeof buffer),
                                     static_cast<off_t>(first + offset));
@@ -453,11 +484,16 @@ class Server::Routes {
   CountyPublicKeys keys_;
   ServerOptions options_;
   std::shared_ptr<std::atomic<int>> waiting_;
+  DownloadSlots download_slots_;
 };
 
 base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
                                                    const CountyPublicKeys& keys,
                                                    const ServerOptions& options) {
+  if (options.threads < 1 || options.blob_downloads < 0 || options.max_waiting < 0) {
+    return base::MakeError(base::ErrorCode::kInvalidInput,
+                           "needs at least one thread, and no negative blob downloads or waiting");
+  }
   std::unique_ptr<Server> server(new Server());
   if (!options.cert_file.empty() || !options.key_file.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(options.cert_file.c_str(),
@@ -472,8 +508,8 @@ base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
     server->http_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& http = *server->http_;
-  http.new_task_queue = [threads = options.threads, waiting = server->waiting_] {
-    return new CountingQueue(threads, waiting);
+  http.new_task_queue = [workers = options.threads + options.blob_downloads, waiting = server->waiting_] {
+    return new CountingQueue(workers, waiting);
   };
   http.set_tcp_nodelay(true);  // answers are small; no Nagle wait for the last segment
   http.set_keep_alive_max_count(1000);

@@ -6,6 +6,12 @@
 // more than `max_waiting` wait, a request answers 429 with Retry-After and
 // closes its connection, so the workers drain the queue instead of the
 // stations timing out.
+//
+// A blob download holds its worker for as long as the station's link needs
+// (hours at tens of kbit/s). At most `blob_downloads` run at once, each on a
+// worker added for it, so `threads` workers always remain for reports,
+// enrolment and events; a download beyond that answers 429 and the station
+// resumes it later with Range.
 #pragma once
 
 #include <atomic>
@@ -27,7 +33,8 @@ struct ServerOptions {
   int port = 0;               // 0: any free port (tests)
   std::string cert_file;      // both set: HTTPS
   std::string key_file;
-  int threads = 8;
+  int threads = 8;            // workers, besides those for blob downloads
+  int blob_downloads = 8;     // at once, each on a worker of its own; 0: none served
   int max_waiting = 64;       // connections waiting for a worker before 429
   int retry_after_s = 5;
   int keep_alive_timeout_s = 5;

@@ -7,9 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "sync/minisign.h"
 #include "sync/seal.h"
@@ -52,12 +55,16 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds boun
   return true;
 }
 
-// A station's connection at the socket level, which can stay silent after
-// connecting. Reads give up after 10 s.
+// A station's connection at the socket level: it can stay silent after
+// connecting, or take an answer as slowly as a village link. Reads give up
+// after 10 s.
 class RawConnection {
  public:
-  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  explicit RawConnection(int port, int receive_buffer_bytes = 0) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     REQUIRE(fd_ >= 0);
+    if (receive_buffer_bytes > 0) {  // before connecting: it sets the window offered
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+    }
     const timeval timeout{10, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     sockaddr_in address{};
@@ -70,6 +77,7 @@ class RawConnection {
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
+  int fd() const { return fd_; }
   void Send(const std::string& bytes) {
     REQUIRE(::write(fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
   }
@@ -90,8 +98,37 @@ class RawConnection {
   const int fd_;
 };
 
+// Takes a download at about 80 KiB/s on its own thread until destroyed, so
+// the transfer goes on (and holds its worker) for as long as a test needs.
+class SlowReader {
+ public:
+  explicit SlowReader(int fd) : thread_([this, fd] { Read(fd); }) {}
+  ~SlowReader() {
+    stop_ = true;
+    thread_.join();
+  }
+  // The county closed the connection, or sent nothing for 10 s.
+  bool ended() const { return ended_; }
+
+ private:
+  void Read(int fd) {
+    char buffer[4096];
+    while (!stop_) {
+      if (::read(fd, buffer, sizeof buffer) <= 0) {
+        ended_ = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ended_{false};
+  std::thread thread_;
+};
+
 // A county with one enrolled station.
 struct World {
+  explicit World(county::ServerOptions options = {}) : county(std::move(options)) {}
   test::CountyUnderTest county;
   test::StationUnderTest station{county.SecretKey().public_key};
   httplib::Client client = county.Client();
@@ -468,6 +505,7 @@ TEST_CASE("ratings and watch records are counted once", "[county]") {
 TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   county::ServerOptions options;
   options.threads = 1;
+  options.blob_downloads = 0;
   options.max_waiting = 0;
   options.retry_after_s = 7;
   test::CountyUnderTest county(options);
@@ -489,6 +527,51 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   client.stop();
   waiting.Send("GET /v1/catalog HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   CHECK(waiting.ReadHead().substr(0, 12) == "HTTP/1.1 401");
+}
+
+TEST_CASE("reports are taken at once while more stations download lessons than the county has workers",
+          "[county]") {
+  county::ServerOptions options;
+  options.threads = 2;
+  options.blob_downloads = 2;
+  World w(options);
+  w.county.PublishPackage(1, 8 << 20, 15);
+  json catalog = json::parse(Body(w.client.Get("/v1/catalog", Bearer(w.token)))["catalog"].get<std::string>());
+  const std::string request = "GET /v1/blobs/" + catalog["lessons"][0]["file"]["sha256"].get<std::string>() +
+                              " HTTP/1.1\r\nHost: x\r\n\r\n";
+
+  // Six stations on slow links ask for the lesson, one after another: the
+  // first two download it, the others are told to come back later (and
+  // hang up, as curl does on Connection: close).
+  std::vector<std::unique_ptr<RawConnection>> downloads;
+  std::vector<std::unique_ptr<SlowReader>> readers;
+  for (int i = 0; i < options.threads + options.blob_downloads + 2; ++i) {
+    auto station = std::make_unique<RawConnection>(w.county.port(), 16 << 10);
+    station->Send(request);
+    const std::string head = station->ReadHead();
+    INFO("station " << i << " got: " << head.substr(0, 200));
+    if (head.starts_with("HTTP/1.1 200")) {
+      readers.push_back(std::make_unique<SlowReader>(station->fd()));
+      downloads.push_back(std::move(station));
+    } else {
+      CHECK(head.starts_with("HTTP/1.1 429"));
+      CHECK(head.find("Retry-After: 5\r\n") != std::string::npos);
+      CHECK(head.find("X-Village-Protocol: 1\r\n") != std::string::npos);
+    }
+  }
+  REQUIRE(downloads.size() == static_cast<std::size_t>(options.blob_downloads));
+
+  const test::SealedReport report = w.station.FileReport(1, 16);
+  const auto sent = std::chrono::steady_clock::now();
+  test::UploadBlobs(w.client, w.token, report);
+  auto acknowledged = PutEnvelope(w.client, w.token, report.report_id, report.envelope);
+  REQUIRE(acknowledged);
+  CHECK(acknowledged->status == 200);
+  auto events = w.client.Get("/v1/events", Bearer(w.token));
+  REQUIRE(events);
+  CHECK(events->status == 200);
+  CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(5));
+  for (const auto& reader : readers) CHECK_FALSE(reader->ended());  // the lessons are still on their way
 }
 
 TEST_CASE("the county keeps reports, tokens and partial uploads across a restart", "[county]") {
