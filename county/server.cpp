@@ -91,23 +91,52 @@ std::optional<ContentRange> ParseContentRange(const std::string& header) {
   return ContentRange{*start, *end, *total};
 }
 
-// Connections handed to workers; counts those still waiting for one.
-class CountingQueue : public httplib::TaskQueue {
+// True on the door's threads: every request there answers 429 (Admit).
+thread_local bool t_at_the_door = false;
+
+// Threads that only refuse. A refusal lasts until the request head is in and
+// the 429 written (milliseconds, a slow link's round trip, a TLS handshake),
+// at most the keep-alive timeout for a client that sends nothing or does not
+// hang up after the 429.
+constexpr std::size_t kDoorThreads = 4;
+
+// Hands accepted connections to the workers, or to the door when more than
+// `max_waiting` already wait for one, so that a full queue is answered at
+// once and not when a worker frees up. httplib's enqueue() can neither
+// refuse a task nor say which socket it serves, and the task is what speaks
+// HTTP and TLS: the door runs the same task on threads of its own.
+class ConnectionQueue : public httplib::TaskQueue {
  public:
-  CountingQueue(int threads, std::shared_ptr<std::atomic<int>> waiting)
-      : pool_(static_cast<std::size_t>(threads)), waiting_(std::move(waiting)) {}
+  ConnectionQueue(int workers, int max_waiting, std::shared_ptr<std::atomic<int>> connections)
+      : workers_(static_cast<std::size_t>(workers)), door_(kDoorThreads),
+        worker_count_(workers), max_waiting_(max_waiting), connections_(std::move(connections)) {}
+
   void enqueue(std::function<void()> task) override {
-    ++*waiting_;
-    pool_.enqueue([task = std::move(task), waiting = waiting_] {
-      --*waiting;
+    if (connections_->load() - worker_count_ > max_waiting_) {
+      door_.enqueue([task = std::move(task)] {
+        t_at_the_door = true;
+        task();
+      });
+      return;
+    }
+    ++*connections_;
+    workers_.enqueue([task = std::move(task), connections = connections_] {
       task();
+      --*connections;
     });
   }
-  void shutdown() override { pool_.shutdown(); }
+
+  void shutdown() override {
+    door_.shutdown();
+    workers_.shutdown();
+  }
 
  private:
-  httplib::ThreadPool pool_;
-  std::shared_ptr<std::atomic<int>> waiting_;
+  httplib::ThreadPool workers_;
+  httplib::ThreadPool door_;
+  const int worker_count_;
+  const int max_waiting_;
+  std::shared_ptr<std::atomic<int>> connections_;  // on a worker or waiting for one
 };
 
 // Blob downloads under way, at most `limit`.
@@ -134,10 +163,9 @@ class DownloadSlots {
 
 class Server::Routes {
  public:
-  Routes(CountyStore& store, CountyPublicKeys keys, ServerOptions options,
-         std::shared_ptr<std::atomic<int>> waiting)
-      : store_(store), keys_(std::move(keys)), options_(std::move(options)),
-        waiting_(std::move(waiting)), download_slots_(options_.blob_downloads) {}
+  Routes(CountyStore& store, CountyPublicKeys keys, ServerOptions options, const Server& server)
+      : store_(store), keys_(std::move(keys)), options_(std::move(options)), server_(server),
+        download_slots_(options_.blob_downloads) {}
 
   void Install(httplib::Server& http) {
     using Req = const httplib::Request&;
@@ -199,8 +227,15 @@ class Server::Routes {
 
   httplib::Server::HandlerResponse Admit(Req req, Res res) {
     res.set_header("Cache-Control", "no-store");  // blobs replace it
-    if (waiting_->load() <= options_.max_waiting) return httplib::Server::HandlerResponse::Unhandled;
-    RefuseAndClose(req, res, std::to_string(waiting_->load()) + " connections waiting for a worker");
+    const int waiting = server_.waiting();
+    if (t_at_the_door) {
+      RefuseAndClose(req, res, "connected when more than " + std::to_string(options_.max_waiting) +
+                                   " connections waited for a worker");
+    } else if (waiting > options_.max_waiting) {
+      RefuseAndClose(req, res, std::to_string(waiting) + " connections waiting for a worker");
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     return httplib::Server::HandlerResponse::Handled;
   }
 
@@ -483,7 +518,7 @@ class Server::Routes {
   CountyStore& store_;
   CountyPublicKeys keys_;
   ServerOptions options_;
-  std::shared_ptr<std::atomic<int>> waiting_;
+  const Server& server_;
   DownloadSlots download_slots_;
 };
 
@@ -508,14 +543,16 @@ base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
     server->http_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& http = *server->http_;
-  http.new_task_queue = [workers = options.threads + options.blob_downloads, waiting = server->waiting_] {
-    return new CountingQueue(workers, waiting);
+  server->workers_ = options.threads + options.blob_downloads;
+  http.new_task_queue = [workers = server->workers_, max_waiting = options.max_waiting,
+                         connections = server->connections_] {
+    return new ConnectionQueue(workers, max_waiting, connections);
   };
   http.set_tcp_nodelay(true);  // answers are small; no Nagle wait for the last segment
   http.set_keep_alive_max_count(1000);
   http.set_keep_alive_timeout(options.keep_alive_timeout_s);
   http.set_payload_max_length(kMaxChunkBytes);
-  server->routes_ = std::make_unique<Routes>(store, keys, options, server->waiting_);
+  server->routes_ = std::make_unique<Routes>(store, keys, options, *server);
   server->routes_->Install(http);
   if (options.port == 0) {
     server->port_ = http.bind_to_any_port(options.host);
@@ -530,6 +567,8 @@ base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
 }
 
 Server::~Server() { Stop(); }
+
+int Server::waiting() const { return std::max(0, connections_->load() - workers_); }
 
 void Server::Run() {
   base::LogInfo("county", std::string("serving protocol ") + kMarker + " on port " +

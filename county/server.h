@@ -2,10 +2,11 @@
 // CountyStore. Routes map requests to CountyStore calls and answers to
 // status codes; nothing here decides what a report or an upload is.
 //
-// Overload: connections wait in a queue for one of `threads` workers. When
-// more than `max_waiting` wait, a request answers 429 with Retry-After and
-// closes its connection, so the workers drain the queue instead of the
-// stations timing out.
+// Overload: connections wait in a queue for a worker. When more than
+// `max_waiting` wait, requests answer 429 with Retry-After and
+// Connection: close, so the workers drain the queue instead of the stations
+// timing out: a new connection at once, from a few threads of its own, and
+// a connection already on a worker at its next request.
 //
 // A blob download holds its worker for as long as the station's link needs
 // (hours at tens of kbit/s). At most `blob_downloads` run at once, each on a
@@ -57,14 +58,16 @@ class Server {
   void Stop();
 
   // Connections accepted but not yet picked up by a worker.
-  int waiting() const { return waiting_->load(); }
+  int waiting() const;
 
  private:
   Server() = default;
   class Routes;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Routes> routes_;
-  std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
+  // On a worker or waiting for one.
+  std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+  int workers_ = 0;
   int port_ = 0;
 };
 

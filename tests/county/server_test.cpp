@@ -529,6 +529,43 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   CHECK(waiting.ReadHead().substr(0, 12) == "HTTP/1.1 401");
 }
 
+TEST_CASE("a new connection to a county whose workers are busy and whose queue is full gets 429 at once", "[county]") {
+  county::ServerOptions options;
+  options.threads = 1;
+  options.blob_downloads = 1;
+  options.max_waiting = 1;
+  options.retry_after_s = 7;
+  options.keep_alive_timeout_s = 60;  // a silent connection keeps its worker all through the test
+  test::CountyUnderTest county(options);
+
+  // Stations that connected and have not sent their request yet, as over a
+  // slow link: two hold the two workers, two wait.
+  std::vector<std::unique_ptr<RawConnection>> silent;
+  for (int i = 0; i < 4; ++i) silent.push_back(std::make_unique<RawConnection>(county.port()));
+  INFO("the county never counted two connections waiting");
+  REQUIRE(WaitUntil([&] { return county.server().waiting() == 2; }));
+
+  httplib::Client client = county.Client();
+  const auto asked = std::chrono::steady_clock::now();
+  auto res = client.Get("/v1/catalog");
+  const auto answered_in = std::chrono::steady_clock::now() - asked;
+  REQUIRE(res);  // not the client's 10 s timeout
+  CHECK(res->status == 429);
+  CHECK(answered_in < std::chrono::seconds(5));  // a worker frees up only after 60 s
+  CHECK(res->get_header_value("Retry-After") == "7");
+  CHECK(res->get_header_value("X-Village-Protocol") == "1");
+  CHECK(std::abs(std::stoll(res->get_header_value("X-Server-Time")) - std::time(nullptr)) < 5);
+  CHECK(Body(res)["error"] == "overloaded");
+
+  // Once those stations hang up, the county serves again.
+  silent.clear();
+  INFO("the silent connections were never let go");
+  REQUIRE(WaitUntil([&] { return county.server().waiting() == 0; }));
+  auto served = client.Get("/v1/catalog");
+  REQUIRE(served);
+  CHECK(served->status == 401);
+}
+
 TEST_CASE("reports are taken at once while more stations download lessons than the county has workers",
           "[county]") {
   county::ServerOptions options;
