@@ -515,8 +515,7 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
 
   // A second station connects and waits for a worker.
   RawConnection waiting(county.port());
-  INFO("the second connection was never counted as waiting");
-  REQUIRE(WaitUntil([&] { return county.server().waiting() == 1; }));
+  if (!WaitUntil([&] { return county.server().waiting() == 1; })) FAIL("the second connection was never counted as waiting");
 
   auto res = client.Get("/v1/catalog");
   REQUIRE(res);
@@ -542,8 +541,7 @@ TEST_CASE("a new connection to a county whose workers are busy and whose queue i
   // slow link: two hold the two workers, two wait.
   std::vector<std::unique_ptr<RawConnection>> silent;
   for (int i = 0; i < 4; ++i) silent.push_back(std::make_unique<RawConnection>(county.port()));
-  INFO("the county never counted two connections waiting");
-  REQUIRE(WaitUntil([&] { return county.server().waiting() == 2; }));
+  if (!WaitUntil([&] { return county.server().waiting() == 2; })) FAIL("the county never counted two connections waiting");
 
   httplib::Client client = county.Client();
   const auto asked = std::chrono::steady_clock::now();
@@ -559,8 +557,7 @@ TEST_CASE("a new connection to a county whose workers are busy and whose queue i
 
   // Once those stations hang up, the county serves again.
   silent.clear();
-  INFO("the silent connections were never let go");
-  REQUIRE(WaitUntil([&] { return county.server().waiting() == 0; }));
+  if (!WaitUntil([&] { return county.server().waiting() == 0; })) FAIL("the silent connections were never let go");
   auto served = client.Get("/v1/catalog");
   REQUIRE(served);
   CHECK(served->status == 401);
