@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <thread>
 #include <ctime>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -90,33 +91,81 @@ std::optional<ContentRange> ParseContentRange(const std::string& header) {
   return ContentRange{*start, *end, *total};
 }
 
-// Connections handed to workers; counts those still waiting for one.
-class CountingQueue : public httplib::TaskQueue {
+// True on the door's threads: every request there answers 429 (Admit).
+thread_local bool t_at_the_door = false;
+
+// Threads that only refuse. A refusal lasts until the request head is in and
+// the 429 written (milliseconds, a slow link's round trip, a TLS handshake),
+// at most the keep-alive timeout for a client that sends nothing or does not
+// hang up after the 429.
+constexpr std::size_t kDoorThreads = 4;
+
+// Hands accepted connections to the workers, or to the door when more than
+// `max_waiting` already wait for one, so that a full queue is answered at
+// once and not when a worker frees up. httplib's enqueue() can neither
+// refuse a task nor say which socket it serves, and the task is what speaks
+// HTTP and TLS: the door runs the same task on threads of its own.
+class ConnectionQueue : public httplib::TaskQueue {
  public:
-  CountingQueue(int threads, std::shared_ptr<std::atomic<int>> waiting)
-      : pool_(static_cast<std::size_t>(threads)), waiting_(std::move(waiting)) {}
+  ConnectionQueue(int workers, int max_waiting, std::shared_ptr<std::atomic<int>> connections)
+      : workers_(static_cast<std::size_t>(workers)), door_(kDoorThreads),
+        worker_count_(workers), max_waiting_(max_waiting), connections_(std::move(connections)) {}
+
   void enqueue(std::function<void()> task) override {
-    ++*waiting_;
-    pool_.enqueue([task = std::move(task), waiting = waiting_] {
-      --*waiting;
+    if (connections_->load() - worker_count_ > max_waiting_) {
+      door_.enqueue([task = std::move(task)] {
+        t_at_the_door = true;
+        task();
+      });
+      return;
+    }
+    ++*connections_;
+    workers_.enqueue([task = std::move(task), connections = connections_] {
       task();
+      --*connections;
     });
   }
-  void shutdown() override { pool_.shutdown(); }
+
+  void shutdown() override {
+    door_.shutdown();
+    workers_.shutdown();
+  }
 
  private:
-  httplib::ThreadPool pool_;
-  std::shared_ptr<std::atomic<int>> waiting_;
+  httplib::ThreadPool workers_;
+  httplib::ThreadPool door_;
+  const int worker_count_;
+  const int max_waiting_;
+  std::shared_ptr<std::atomic<int>> connections_;  // on a worker or waiting for one
+};
+
+// Blob downloads under way, at most `limit`.
+class DownloadSlots {
+ public:
+  explicit DownloadSlots(int limit) : limit_(limit) {}
+  // A slot for as long as the returned token (or a copy) lives; null when
+  // all are taken.
+  std::shared_ptr<void> TryTake() {
+    if (in_use_.fetch_add(1) >= limit_) {
+      in_use_.fetch_sub(1);
+      return nullptr;
+    }
+    return std::shared_ptr<void>(this, [](DownloadSlots* slots) { slots->in_use_.fetch_sub(1); });
+  }
+  int in_use() const { return in_use_.load(); }
+
+ private:
+  const int limit_;
+  std::atomic<int> in_use_{0};
 };
 
 }  // namespace
 
 class Server::Routes {
  public:
-  Routes(CountyStore& store, CountyPublicKeys keys, ServerOptions options,
-         std::shared_ptr<std::atomic<int>> waiting)
-      : store_(store), keys_(std::move(keys)), options_(std::move(options)),
-        waiting_(std::move(waiting)) {}
+  Routes(CountyStore& store, CountyPublicKeys keys, ServerOptions options, const Server& server)
+      : store_(store), keys_(std::move(keys)), options_(std::move(options)), server_(server),
+        download_slots_(options_.blob_downloads) {}
 
   void Install(httplib::Server& http) {
     using Req = const httplib::Request&;
@@ -178,11 +227,24 @@ class Server::Routes {
 
   httplib::Server::HandlerResponse Admit(Req req, Res res) {
     res.set_header("Cache-Control", "no-store");  // blobs replace it
-    if (waiting_->load() <= options_.max_waiting) return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("Connection", "close");
-    Refuse(req, res, 429, "overloaded",
-           std::to_string(waiting_->load()) + " connections waiting for a worker");
+    const int waiting = server_.waiting();
+    if (t_at_the_door) {
+      RefuseAndClose(req, res, "connected when more than " + std::to_string(options_.max_waiting) +
+                                   " connections waited for a worker");
+    } else if (waiting > options_.max_waiting) {
+      RefuseAndClose(req, res, std::to_string(waiting) + " connections waiting for a worker");
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     return httplib::Server::HandlerResponse::Handled;
+  }
+
+  // The station hangs up on Connection: close (httplib 0.11 does not close
+  // by itself), which frees the worker at once: the station asks again only
+  // after Retry-After, so its connection would only sit idle there.
+  void RefuseAndClose(Req req, Res res, const std::string& message) {
+    res.set_header("Connection", "close");
+    Refuse(req, res, 429, "overloaded", message);
   }
 
   std::optional<Station> Authenticate(Req req, Res res) {
@@ -302,9 +364,13 @@ class Server::Routes {
                                           std::to_string(send.last) + "/" + std::to_string(size));
     }
     if (length == 0) return res.set_content("", "application/octet-stream");
+    std::shared_ptr<void> slot = download_slots_.TryTake();
+    if (!slot) {
+      return RefuseAndClose(req, res, std::to_string(download_slots_.in_use()) + " blob downloads under way");
+    }
     res.set_content_provider(
         length, "application/octet-stream",
-        [file, first = send.first](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        [file, slot, first = send.first](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
           char buffer[1 << 16];
           const ssize_t n = ::pread(*file, buffer, std::min(length, sizeof buffer),
                                     static_cast<off_t>(first + offset));
@@ -452,12 +518,17 @@ class Server::Routes {
   CountyStore& store_;
   CountyPublicKeys keys_;
   ServerOptions options_;
-  std::shared_ptr<std::atomic<int>> waiting_;
+  const Server& server_;
+  DownloadSlots download_slots_;
 };
 
 base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
                                                    const CountyPublicKeys& keys,
                                                    const ServerOptions& options) {
+  if (options.threads < 1 || options.blob_downloads < 0 || options.max_waiting < 0) {
+    return base::MakeError(base::ErrorCode::kInvalidInput,
+                           "needs at least one thread, and no negative blob downloads or waiting");
+  }
   std::unique_ptr<Server> server(new Server());
   if (!options.cert_file.empty() || !options.key_file.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(options.cert_file.c_str(),
@@ -472,14 +543,16 @@ base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
     server->http_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& http = *server->http_;
-  http.new_task_queue = [threads = options.threads, waiting = server->waiting_] {
-    return new CountingQueue(threads, waiting);
+  server->workers_ = options.threads + options.blob_downloads;
+  http.new_task_queue = [workers = server->workers_, max_waiting = options.max_waiting,
+                         connections = server->connections_] {
+    return new ConnectionQueue(workers, max_waiting, connections);
   };
   http.set_tcp_nodelay(true);  // answers are small; no Nagle wait for the last segment
   http.set_keep_alive_max_count(1000);
   http.set_keep_alive_timeout(options.keep_alive_timeout_s);
   http.set_payload_max_length(kMaxChunkBytes);
-  server->routes_ = std::make_unique<Routes>(store, keys, options, server->waiting_);
+  server->routes_ = std::make_unique<Routes>(store, keys, options, *server);
   server->routes_->Install(http);
   if (options.port == 0) {
     server->port_ = http.bind_to_any_port(options.host);
@@ -494,6 +567,8 @@ base::Result<std::unique_ptr<Server>> Server::Bind(CountyStore& store,
 }
 
 Server::~Server() { Stop(); }
+
+int Server::waiting() const { return std::max(0, connections_->load() - workers_); }
 
 void Server::Run() {
   base::LogInfo("county", std::string("serving protocol ") + kMarker + " on port " +

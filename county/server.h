@@ -2,10 +2,17 @@
 // CountyStore. Routes map requests to CountyStore calls and answers to
 // status codes; nothing here decides what a report or an upload is.
 //
-// Overload: connections wait in a queue for one of `threads` workers. When
-// more than `max_waiting` wait, a request answers 429 with Retry-After and
-// closes its connection, so the workers drain the queue instead of the
-// stations timing out.
+// Overload: connections wait in a queue for a worker. When more than
+// `max_waiting` wait, requests answer 429 with Retry-After and
+// Connection: close, so the workers drain the queue instead of the stations
+// timing out: a new connection at once, from a few threads of its own, and
+// a connection already on a worker at its next request.
+//
+// A blob download holds its worker for as long as the station's link needs
+// (hours at tens of kbit/s). At most `blob_downloads` run at once, each on a
+// worker added for it, so `threads` workers always remain for reports,
+// enrolment and events; a download beyond that answers 429 and the station
+// resumes it later with Range.
 #pragma once
 
 #include <atomic>
@@ -27,7 +34,8 @@ struct ServerOptions {
   int port = 0;               // 0: any free port (tests)
   std::string cert_file;      // both set: HTTPS
   std::string key_file;
-  int threads = 8;
+  int threads = 8;            // workers, besides those for blob downloads
+  int blob_downloads = 8;     // at once, each on a worker of its own; 0: none served
   int max_waiting = 64;       // connections waiting for a worker before 429
   int retry_after_s = 5;
   int keep_alive_timeout_s = 5;
@@ -50,14 +58,16 @@ class Server {
   void Stop();
 
   // Connections accepted but not yet picked up by a worker.
-  int waiting() const { return waiting_->load(); }
+  int waiting() const;
 
  private:
   Server() = default;
   class Routes;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Routes> routes_;
-  std::shared_ptr<std::atomic<int>> waiting_ = std::make_shared<std::atomic<int>>(0);
+  // On a worker or waiting for one.
+  std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+  int workers_ = 0;
   int port_ = 0;
 };
 

@@ -1,5 +1,5 @@
 // county-server --data DIR --listen HOST:PORT [--cert F --key F]
-//               [--threads N] [--max-waiting N] [--retry-after S]
+//               [--threads N] [--blob-downloads N] [--max-waiting N] [--retry-after S]
 
 #include <csignal>
 #include <cstdio>
@@ -19,7 +19,8 @@ void OnSignal(int) {
 int Usage() {
   std::fprintf(stderr,
                "usage: county-server --data DIR --listen HOST:PORT [--cert FILE --key FILE]\n"
-               "                     [--threads N] [--max-waiting N] [--retry-after SECONDS]\n");
+               "                     [--threads N] [--blob-downloads N] [--max-waiting N]\n"
+               "                     [--retry-after SECONDS]\n");
   return 2;
 }
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
     else if (arg == "--cert") options.cert_file = value;
     else if (arg == "--key") options.key_file = value;
     else if (arg == "--threads") options.threads = std::stoi(value);
+    else if (arg == "--blob-downloads") options.blob_downloads = std::stoi(value);
     else if (arg == "--max-waiting") options.max_waiting = std::stoi(value);
     else if (arg == "--retry-after") options.retry_after_s = std::stoi(value);
     else return Usage();

@@ -7,7 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "sync/minisign.h"
 #include "sync/seal.h"
@@ -40,8 +45,90 @@ httplib::Result PutChunk(httplib::Client& client, const std::string& token, cons
                     "application/octet-stream");
 }
 
+// Polls `done` every millisecond; false if it does not hold within `bound`.
+bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds bound = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// A station's connection at the socket level: it can stay silent after
+// connecting, or take an answer as slowly as a village link. Reads give up
+// after 10 s.
+class RawConnection {
+ public:
+  explicit RawConnection(int port, int receive_buffer_bytes = 0) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    REQUIRE(fd_ >= 0);
+    if (receive_buffer_bytes > 0) {  // before connecting: it sets the window offered
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+    }
+    const timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  int fd() const { return fd_; }
+  void Send(const std::string& bytes) {
+    REQUIRE(::write(fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  }
+  // The status line and headers (and whatever body came with them); what
+  // arrived so far if the county closes or says nothing for 10 s.
+  std::string ReadHead() {
+    std::string head;
+    char buffer[4096];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      head.append(buffer, static_cast<std::size_t>(n));
+    }
+    return head;
+  }
+
+ private:
+  const int fd_;
+};
+
+// Takes a download at about 80 KiB/s on its own thread until destroyed, so
+// the transfer goes on (and holds its worker) for as long as a test needs.
+class SlowReader {
+ public:
+  explicit SlowReader(int fd) : thread_([this, fd] { Read(fd); }) {}
+  ~SlowReader() {
+    stop_ = true;
+    thread_.join();
+  }
+  // The county closed the connection, or sent nothing for 10 s.
+  bool ended() const { return ended_; }
+
+ private:
+  void Read(int fd) {
+    char buffer[4096];
+    while (!stop_) {
+      if (::read(fd, buffer, sizeof buffer) <= 0) {
+        ended_ = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ended_{false};
+  std::thread thread_;
+};
+
 // A county with one enrolled station.
 struct World {
+  explicit World(county::ServerOptions options = {}) : county(std::move(options)) {}
   test::CountyUnderTest county;
   test::StationUnderTest station{county.SecretKey().public_key};
   httplib::Client client = county.Client();
@@ -418,6 +505,7 @@ TEST_CASE("ratings and watch records are counted once", "[county]") {
 TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   county::ServerOptions options;
   options.threads = 1;
+  options.blob_downloads = 0;
   options.max_waiting = 0;
   options.retry_after_s = 7;
   test::CountyUnderTest county(options);
@@ -426,13 +514,8 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   REQUIRE(client.Get("/v1/catalog")->status == 401);  // holds the only worker (keep-alive)
 
   // A second station connects and waits for a worker.
-  const int waiting = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(county.port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(waiting, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  while (county.server().waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  RawConnection waiting(county.port());
+  if (!WaitUntil([&] { return county.server().waiting() == 1; })) FAIL("the second connection was never counted as waiting");
 
   auto res = client.Get("/v1/catalog");
   REQUIRE(res);
@@ -441,12 +524,88 @@ TEST_CASE("an overloaded server answers 429 with Retry-After", "[county]") {
   CHECK(Body(res)["error"] == "overloaded");
   // Once the first connection is closed, the waiting one is served.
   client.stop();
-  const std::string request = "GET /v1/catalog HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  REQUIRE(::write(waiting, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
-  char answer[32] = {};
-  REQUIRE(::read(waiting, answer, sizeof answer - 1) > 12);
-  CHECK(std::string(answer).substr(0, 12) == "HTTP/1.1 401");
-  ::close(waiting);
+  waiting.Send("GET /v1/catalog HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(waiting.ReadHead().substr(0, 12) == "HTTP/1.1 401");
+}
+
+TEST_CASE("a new connection to a county whose workers are busy and whose queue is full gets 429 at once", "[county]") {
+  county::ServerOptions options;
+  options.threads = 1;
+  options.blob_downloads = 1;
+  options.max_waiting = 1;
+  options.retry_after_s = 7;
+  options.keep_alive_timeout_s = 60;  // a silent connection keeps its worker all through the test
+  test::CountyUnderTest county(options);
+
+  // Stations that connected and have not sent their request yet, as over a
+  // slow link: two hold the two workers, two wait.
+  std::vector<std::unique_ptr<RawConnection>> silent;
+  for (int i = 0; i < 4; ++i) silent.push_back(std::make_unique<RawConnection>(county.port()));
+  if (!WaitUntil([&] { return county.server().waiting() == 2; })) FAIL("the county never counted two connections waiting");
+
+  httplib::Client client = county.Client();
+  const auto asked = std::chrono::steady_clock::now();
+  auto res = client.Get("/v1/catalog");
+  const auto answered_in = std::chrono::steady_clock::now() - asked;
+  REQUIRE(res);  // not the client's 10 s timeout
+  CHECK(res->status == 429);
+  CHECK(answered_in < std::chrono::seconds(5));  // a worker frees up only after 60 s
+  CHECK(res->get_header_value("Retry-After") == "7");
+  CHECK(res->get_header_value("X-Village-Protocol") == "1");
+  CHECK(std::abs(std::stoll(res->get_header_value("X-Server-Time")) - std::time(nullptr)) < 5);
+  CHECK(Body(res)["error"] == "overloaded");
+
+  // Once those stations hang up, the county serves again.
+  silent.clear();
+  if (!WaitUntil([&] { return county.server().waiting() == 0; })) FAIL("the silent connections were never let go");
+  auto served = client.Get("/v1/catalog");
+  REQUIRE(served);
+  CHECK(served->status == 401);
+}
+
+TEST_CASE("reports are taken at once while more stations download lessons than the county has workers",
+          "[county]") {
+  county::ServerOptions options;
+  options.threads = 2;
+  options.blob_downloads = 2;
+  World w(options);
+  w.county.PublishPackage(1, 8 << 20, 15);
+  json catalog = json::parse(Body(w.client.Get("/v1/catalog", Bearer(w.token)))["catalog"].get<std::string>());
+  const std::string request = "GET /v1/blobs/" + catalog["lessons"][0]["file"]["sha256"].get<std::string>() +
+                              " HTTP/1.1\r\nHost: x\r\n\r\n";
+
+  // Six stations on slow links ask for the lesson, one after another: the
+  // first two download it, the others are told to come back later (and
+  // hang up, as curl does on Connection: close).
+  std::vector<std::unique_ptr<RawConnection>> downloads;
+  std::vector<std::unique_ptr<SlowReader>> readers;
+  for (int i = 0; i < options.threads + options.blob_downloads + 2; ++i) {
+    auto station = std::make_unique<RawConnection>(w.county.port(), 16 << 10);
+    station->Send(request);
+    const std::string head = station->ReadHead();
+    INFO("station " << i << " got: " << head.substr(0, 200));
+    if (head.starts_with("HTTP/1.1 200")) {
+      readers.push_back(std::make_unique<SlowReader>(station->fd()));
+      downloads.push_back(std::move(station));
+    } else {
+      CHECK(head.starts_with("HTTP/1.1 429"));
+      CHECK(head.find("Retry-After: 5\r\n") != std::string::npos);
+      CHECK(head.find("X-Village-Protocol: 1\r\n") != std::string::npos);
+    }
+  }
+  REQUIRE(downloads.size() == static_cast<std::size_t>(options.blob_downloads));
+
+  const test::SealedReport report = w.station.FileReport(1, 16);
+  const auto sent = std::chrono::steady_clock::now();
+  test::UploadBlobs(w.client, w.token, report);
+  auto acknowledged = PutEnvelope(w.client, w.token, report.report_id, report.envelope);
+  REQUIRE(acknowledged);
+  CHECK(acknowledged->status == 200);
+  auto events = w.client.Get("/v1/events", Bearer(w.token));
+  REQUIRE(events);
+  CHECK(events->status == 200);
+  CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(5));
+  for (const auto& reader : readers) CHECK_FALSE(reader->ended());  // the lessons are still on their way
 }
 
 TEST_CASE("the county keeps reports, tokens and partial uploads across a restart", "[county]") {
