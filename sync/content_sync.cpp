@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -472,7 +473,8 @@ base::Result<int> ContentLibrary::RemoveUnreferenced(const ContentCatalog& catal
   }
   FileSystem& fs = PosixFileSystem();
   int removed = 0;
-  // blobs/<sha>, and in downloads/ <sha>.part and <sha>.part.len.
+  // blobs/<sha>, and in downloads/ <sha>.part and <sha>.part.len, also of a
+  // blob installed since (a kill between its install and their removal).
   for (const std::string& dir : {blobs_dir_, downloads_dir_}) {
     auto entries = fs.List(dir);
     if (!entries) continue;
@@ -480,7 +482,8 @@ base::Result<int> ContentLibrary::RemoveUnreferenced(const ContentCatalog& catal
     for (const DirectoryEntry& entry : *entries) {
       if (entry.is_directory) continue;
       const std::string sha = entry.name.substr(0, 64);
-      if (IsSha256Hex(sha) && keep.count(sha) > 0) continue;
+      const bool leftover = dir == downloads_dir_ && ::access((blobs_dir_ + "/" + sha).c_str(), F_OK) == 0;
+      if (IsSha256Hex(sha) && keep.count(sha) > 0 && !leftover) continue;
       if (auto gone = fs.Remove(dir + "/" + entry.name); !gone) {
         base::LogWarn(kLog, gone.error().message);
         continue;
