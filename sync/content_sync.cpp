@@ -24,6 +24,9 @@ using nlohmann::json;
 
 constexpr const char* kLog = "content";
 constexpr const char* kVersionSetting = "content.catalog_version";
+// The content key that signed it: versions only go up under one signer; a
+// station enrolled with another county starts that county's versions afresh.
+constexpr const char* kVersionKeySetting = "content.catalog_key";
 constexpr std::size_t kMaxTextBytes = 64 * 1024;
 constexpr const char* kBlobPrefix = "blobs/";
 
@@ -352,7 +355,13 @@ ContentLibrary::ContentLibrary(store::Store& store, std::string data_dir, minisi
       key_(content_key),
       clock_(clock) {}
 
+bool ContentLibrary::AcceptedUnderOtherKey() const {
+  const auto signer = store_.GetSetting(kVersionKeySetting);
+  return signer && *signer != minisign::PublicKeyLine(key_);
+}
+
 std::int64_t ContentLibrary::accepted_version() const {
+  if (AcceptedUnderOtherKey()) return 0;
   const auto text = store_.GetSetting(kVersionSetting);
   if (!text) return 0;
   try {
@@ -363,6 +372,8 @@ std::int64_t ContentLibrary::accepted_version() const {
 }
 
 base::Result<std::optional<ContentCatalog>> ContentLibrary::Accepted() {
+  // Another county's catalog: its lessons stay offered until this county's arrives.
+  if (AcceptedUnderOtherKey()) return std::optional<ContentCatalog>();
   auto bytes = base::ReadFile(content_dir_ + "/catalog.signed.json");
   if (!bytes) {
     if (bytes.error().code == base::ErrorCode::kNotFound) return std::optional<ContentCatalog>();
@@ -388,7 +399,9 @@ base::Result<AcceptOutcome> ContentLibrary::Accept(std::string_view text, std::s
   judgement.now_s = county_now_s.value_or(clock_.NowSeconds());
   if (auto bytes = base::ReadFile(content_dir_ + "/catalog.signed.json")) {
     const json saved = json::parse(*bytes, nullptr, false);
-    if (saved.is_object() && saved.value("catalog", json()).is_string()) judgement.accepted_text = saved["catalog"];
+    if (saved.is_object() && saved.value("catalog", json()).is_string() && !AcceptedUnderOtherKey()) {
+      judgement.accepted_text = saved["catalog"];
+    }
   }
   auto catalog = VerifyCatalog(text, signature, key_, judgement);
   if (!catalog) {
@@ -402,6 +415,9 @@ base::Result<AcceptOutcome> ContentLibrary::Accept(std::string_view text, std::s
     return written.error();
   }
   if (auto recorded = store_.SetSetting(kVersionSetting, std::to_string(catalog->version)); !recorded) {
+    return recorded.error();
+  }
+  if (auto recorded = store_.SetSetting(kVersionKeySetting, minisign::PublicKeyLine(key_)); !recorded) {
     return recorded.error();
   }
   if (auto recorded = store_.SetSetting(kNoticesSetting, FormatNotices(catalog->notices)); !recorded) {

@@ -141,8 +141,10 @@ class ContentLibrary {
   const std::string& blobs_dir() const { return blobs_dir_; }
   const std::string& downloads_dir() const { return downloads_dir_; }
 
-  // The accepted catalog (checked again against the key), if any.
+  // The accepted catalog (checked again against the key), if any; none if
+  // another content key signed it (the station enrolled with another county).
   base::Result<std::optional<ContentCatalog>> Accepted();
+  // Its version, the floor for the next (no rollback); 0 under another key.
   std::int64_t accepted_version() const;
 
   // Verifies a signed catalog (VerifyCatalog) and makes it the accepted one:
@@ -173,6 +175,7 @@ class ContentLibrary {
                     std::int64_t install_every_ms = 2000);
 
  private:
+  bool AcceptedUnderOtherKey() const;
   store::Store& store_;
   std::string data_dir_;
   std::string content_dir_;

@@ -304,6 +304,45 @@ TEST_CASE("a busy county's Retry-After outlives the pass it ended, catalog or bl
   }
 }
 
+TEST_CASE("a station enrolled with another county takes that county's versions from 1, and keeps its lessons "
+          "until they arrive",
+          "[sync]") {
+  Station station;
+  station.Publish(station.content.Catalog(5, {"a", "b"}));
+  {
+    ContentSync first(*station.library, station.Options());
+    REQUIRE(first.RunOnce().ok());
+  }
+  REQUIRE(station.OfferedIds() == Ids{"a", "b"});
+
+  // The new county's content key (pinned at the new enrolment).
+  const minisign::SecretKey other_county = minisign::GenerateKey();
+  ContentLibrary moved(*station.db, station.dir.path(), other_county.public_key, station.clock);
+  CHECK(moved.accepted_version() == 0);
+  auto nothing_yet = moved.Accepted();
+  REQUIRE(nothing_yet.ok());
+  CHECK_FALSE(nothing_yet->has_value());
+  CHECK(station.OfferedIds() == Ids{"a", "b"});  // still playable meanwhile
+
+  station.Publish(station.content.Catalog(2, {"c"}), &other_county);
+  ContentSync second(moved, station.Options());
+  auto report = second.RunOnce();
+  REQUIRE(report.ok());
+  CHECK(report->catalog_version == 2);
+  CHECK(station.OfferedIds() == Ids{"c"});
+
+  SECTION("under the new key, versions only go up again") {
+    station.Publish(station.content.Catalog(1, {"a"}), &other_county);
+    CHECK_FALSE(second.RunOnce().ok());
+    CHECK(station.OfferedIds() == Ids{"c"});
+  }
+  SECTION("the old county's catalogs no longer verify") {
+    station.Publish(station.content.Catalog(9, {"a"}));
+    CHECK_FALSE(second.RunOnce().ok());
+    CHECK(station.OfferedIds() == Ids{"c"});
+  }
+}
+
 TEST_CASE("a refused catalog changes nothing: the installed lessons and their files stay", "[sync]") {
   Station station;
   station.Publish(station.content.Catalog(5, {"a", "b"}));
