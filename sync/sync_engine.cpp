@@ -207,7 +207,8 @@ void SyncEngine::NotifyStatusChanged() const {
 namespace {
 
 // Writes progress for the admin area at most once a second (each write is
-// a synchronous=FULL commit), with a rate over the whole transfer.
+// a synchronous=FULL commit), with a rate over this transfer's bytes (a
+// resumed download starts with bytes that came on an earlier try).
 class ProgressRecorder {
  public:
   ProgressRecorder(store::Store& store, Clock& clock, std::function<void()> on_written)
@@ -218,11 +219,12 @@ class ProgressRecorder {
     if (progress.what != what_) {
       what_ = progress.what;
       started_ = now;
+      bytes_at_start_ = progress.done_bytes;
     }
     if (now - last_write_ < std::chrono::seconds(1) && progress.done_bytes < progress.total_bytes) return;
     last_write_ = now;
     const double seconds = std::chrono::duration<double>(now - started_).count();
-    const auto rate = seconds > 0.5 ? static_cast<std::int64_t>(progress.done_bytes / seconds) : 0;
+    const auto rate = seconds > 0.5 ? static_cast<std::int64_t>((progress.done_bytes - bytes_at_start_) / seconds) : 0;
     auto update = store::sql::Statement::Prepare(
         store_.handle(),
         "UPDATE sync_state SET progress_what = ?1, progress_done_bytes = ?2, "
@@ -240,6 +242,7 @@ class ProgressRecorder {
   std::function<void()> on_written_;
   std::string what_;
   std::chrono::steady_clock::time_point started_{};
+  std::int64_t bytes_at_start_ = 0;
   std::chrono::steady_clock::time_point last_write_{};
 };
 

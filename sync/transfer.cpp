@@ -780,6 +780,7 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
     RateMeter meter;
     Pacer pacer(settings_.max_recv_bytes_per_s);
     DownloadProgress report{request.sha256, resume_from, request.size_bytes};
+    if (progress) progress(report);  // where it starts: the rate counts from here
     bool overflow = false;
     exchange.on_body_start = [&]() -> base::Status {
       const auto plan = PlanBody(exchange.status, resume_from, ParseContentRangeStart(exchange.Header("content-range")));

@@ -3,6 +3,8 @@
 // offsets, so every Range / If-Range answer the station relies on comes
 // from the county's own code.
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "base/files.h"
 #include "county/console.h"
 #include "store/lessons.h"
 #include "store/store.h"
@@ -22,6 +25,7 @@
 #include "tests/county/county_fixture.h"
 #include "tests/sync/fault_proxy.h"
 #include "tests/sync/report_fixture.h"
+#include "tests/sync/test_http_server.h"
 
 using namespace station_sync;
 
@@ -186,4 +190,126 @@ TEST_CASE("over HTTPS with the county's own certificate: refused until the stati
   auto listed = lessons.List(store::Shelf::kAll);
   REQUIRE(listed.ok());
   CHECK(listed->size() == 2);
+}
+
+namespace {
+
+// A station data directory enrolled with `county` through the sync engine.
+struct EnrolledStation {
+  test::ScratchDir dir;
+  std::unique_ptr<store::Store> db;
+  explicit EnrolledStation(test::CountyUnderTest& county) {
+    auto opened = store::Store::Open(dir.File("station.db"));
+    REQUIRE(opened.ok());
+    db = std::move(*opened);
+    REQUIRE(db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(county.port())).ok());
+    SyncOptions options;
+    options.data_dir = dir.path();
+    SyncEngine engine(*db, PosixFileSystem(), SystemClock(), options);
+    REQUIRE(engine.Enrol(county.EnrolCode()).ok());
+  }
+  std::size_t Offered() const {
+    store::LessonLibrary lessons(*db);
+    auto listed = lessons.List(store::Shelf::kAll);
+    REQUIRE(listed.ok());
+    return listed->size();
+  }
+};
+
+// The published lesson's blob: its sha and bytes.
+std::pair<std::string, std::string> PublishedBlob(test::CountyUnderTest& county) {
+  auto catalog = county.store().LatestCatalog();
+  REQUIRE(catalog.ok());
+  REQUIRE(catalog->has_value());
+  const nlohmann::json parsed = nlohmann::json::parse((*catalog)->catalog);
+  const std::string sha = parsed["lessons"][0]["file"]["sha256"];
+  auto bytes = base::ReadFile(county.paths().ContentBlob(sha));
+  REQUIRE(bytes.ok());
+  return {sha, *bytes};
+}
+
+}  // namespace
+
+TEST_CASE("the county restarted in the middle of a download: the station goes on from the byte it had",
+          "[sync][county]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 3'000'000, 11);
+  EnrolledStation station(county);
+  test::FaultProxy link(county.port(), test::FaultPlan{});  // counts what crosses; the port outlives restarts
+  REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(link.port())).ok());
+  REQUIRE(station.db->SetSetting("sync.max_bytes_per_second", "600000").ok());  // about 5 s of lesson
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  options.round_backoff = {200, 1000};
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  std::atomic<bool> stop{false};
+  std::thread running([&] { engine.RunUntil(stop); });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, running};
+
+  // Restart once a third has arrived.
+  const std::string part = station.dir.File("downloads/" + PublishedBlob(county).first + ".part");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    struct stat info {};
+    if (::stat(part.c_str(), &info) == 0 && info.st_size >= 1'000'000) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(std::chrono::steady_clock::now() < deadline);
+  county.Restart();
+
+  while (station.Offered() == 0 && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(station.Offered() == 1);
+  // The lesson crossed once: from 0 again would be a third more.
+  CHECK(link.stats().down_bytes < 3'000'000 + 200'000);
+  const auto [sha, bytes] = PublishedBlob(county);
+  CHECK(VerifyFile(station.dir.File("content/blobs/" + sha), sha, static_cast<std::int64_t>(bytes.size())).ok());
+}
+
+TEST_CASE("the settings' bandwidth cap holds a round's uploads and downloads, and a resumed download's rate "
+          "counts only its new bytes",
+          "[sync][county]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 1'000'000, 12);
+  EnrolledStation station(county);
+  constexpr std::int64_t kCap = 200'000;
+  REQUIRE(station.db->SetSetting("sync.max_bytes_per_second", std::to_string(kCap)).ok());
+
+  // An earlier try left 800 kB of the lesson, durably recorded.
+  const auto [sha, bytes] = PublishedBlob(county);
+  REQUIRE(base::MakeDirectories(station.dir.File("downloads")).ok());
+  REQUIRE(base::WriteFileDurably(station.dir.File("downloads/" + sha + ".part"), bytes.substr(0, 800'000)).ok());
+  REQUIRE(base::WriteFileDurably(station.dir.File("downloads/" + sha + ".part.len"), "800000\n").ok());
+  // And a report with a 300 kB photo waits.
+  auto config = LoadOutboxConfig(*station.db, PosixFileSystem(), station.dir.path());
+  REQUIRE(config.ok());
+  auto outbox = Outbox::Open(*station.db, PosixFileSystem(), SystemClock(), std::move(*config));
+  REQUIRE(outbox.ok());
+  REQUIRE((*outbox)->Finalise(test::MakeDraft(**outbox, 1, 300'000, 0, 4)).ok());
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  const auto started = std::chrono::steady_clock::now();
+  base::Result<RoundResult> round = engine.RunRound();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  REQUIRE(round.ok());
+  CHECK(round->errors.empty());
+  CHECK(round->delivery.reports_acknowledged == 1);
+  CHECK(station.Offered() == 1);
+  // 300 kB up and 200 kB down at 200 kB/s: at least ~2.5 s (a slower machine only adds).
+  CHECK(seconds >= 0.8 * (300'000.0 + 200'000.0) / kCap);
+  auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  CHECK(status->what.rfind("lesson", 0) == 0);
+  CHECK(status->rate_bytes_per_s <= 2 * kCap);  // counting the 800 kB from before would make it ~5x
 }
