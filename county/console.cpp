@@ -564,9 +564,19 @@ base::Result<ImportSummary> ImportUsb(CountyStore& store, const std::string& sti
       if (!fs::exists(path)) continue;
       auto text = ReadSmallFile(path, 1 << 20);
       if (!text.ok()) return text.error();
+      // No token on a stick: the station's signature says whose they are.
+      auto signature = ReadSmallFile(path.string() + ".sig", 1 << 10);
+      if (!signature.ok() ||
+          !station_sync::VerifyStationFile(station_id, file, *text, *signature, (*station)->station_key)) {
+        base::LogWarn("county", "USB: " + path.string() + " refused: " +
+                                    (signature.ok() ? "its signature is not this station's" : "it is not signed"));
+        ++summary.files_refused;
+        continue;
+      }
       auto taken = (store.*take)(**station, *text, now);
       if (!taken.ok()) {
         base::LogWarn("county", "USB: " + path.string() + " refused: " + taken.error().message);
+        ++summary.files_refused;
         continue;
       }
       *count += static_cast<int>(taken->accepted.size());

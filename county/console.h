@@ -94,6 +94,7 @@ struct ImportSummary {
   int reports_refused = 0;  // conflict, bad envelope, missing blobs, unknown station
   int ratings = 0;
   int watch_records = 0;
+  int files_refused = 0;   // ratings / watch records unsigned, not this station's, or malformed
 };
 
 // Takes <stick>/village-station/outbox/<station_id>/... through the same

@@ -210,10 +210,10 @@ int Run(const Args& args, county::CountyStore& store) {
   if (c == "import-usb" && !args.Get("--from").empty()) {
     auto summary = county::ImportUsb(store, args.Get("--from"), now);
     if (!summary.ok()) return Fail(summary.error());
-    std::printf("reports: %d new, %d already here, %d refused; ratings %d; watch records %d\n",
+    std::printf("reports: %d new, %d already here, %d refused; ratings %d; watch records %d; files refused %d\n",
                 summary->reports_new, summary->reports_again, summary->reports_refused,
-                summary->ratings, summary->watch_records);
-    return summary->reports_refused == 0 ? 0 : 1;
+                summary->ratings, summary->watch_records, summary->files_refused);
+    return summary->reports_refused == 0 && summary->files_refused == 0 ? 0 : 1;
   }
   return Usage();
 }

@@ -4,6 +4,7 @@
 //   kiosk-sync --data DIR [--server URL] [--enrol CODE]     rounds until SIGTERM
 //   kiosk-sync --data DIR --once [...]                      one round now
 //   kiosk-sync --data DIR --export-outbox STICK             outbox to a USB stick
+//   kiosk-sync --data DIR --import-package STICK            the county's lessons from one
 //   kiosk-sync --data DIR --status                          what the admin area shows
 //   kiosk-sync --data DIR --sync-now                        ask the engine running (in the
 //                                                           kiosk or here) for a round now
@@ -39,7 +40,8 @@ int Usage(const std::string& problem) {
   std::fprintf(stderr,
                "kiosk-sync: %s\n"
                "usage: kiosk-sync --data DIR [--once] [--server URL] [--enrol CODE]\n"
-               "                  [--export-outbox STICK] [--status] [--sync-now] [--log-level LEVEL]\n",
+               "                  [--export-outbox STICK] [--import-package STICK] [--status]\n"
+               "                  [--sync-now] [--log-level LEVEL]\n",
                problem.c_str());
   return 2;
 }
@@ -77,6 +79,31 @@ int PrintStatus(const store::Store& store, std::int64_t now_s) {
   return 0;
 }
 
+// The same job the admin area's USB page asks the engine for.
+int RunUsbJob(SyncEngine& engine, const std::string& export_to, const std::string& import_from) {
+  if (!export_to.empty() && !import_from.empty()) return Usage("one of --export-outbox and --import-package at a time");
+  const bool exporting = !export_to.empty();
+  base::Result<UsbJobResult> done =
+      engine.RunUsbJob(exporting ? UsbJob::kExportOutbox : UsbJob::kImportPackage, exporting ? export_to : import_from);
+  if (!done.ok()) {
+    std::fprintf(stderr, "kiosk-sync: %s\n", done.error().message.c_str());
+    return done.error().code == base::ErrorCode::kLocked ? 3 : 1;
+  }
+  if (!done->error.empty()) {
+    std::fprintf(stderr, "kiosk-sync: %s: %s\n", exporting ? "export" : "import", done->error.c_str());
+    return 1;
+  }
+  if (exporting) {
+    std::printf("exported %d report(s), %d rating(s), %d watch record(s) to %s\n", done->exported.reports,
+                done->exported.ratings, done->exported.watch_records, export_to.c_str());
+    return 0;
+  }
+  std::printf("package version %lld: %d file(s) copied, %d missing, %d lesson(s) offered\n",
+              static_cast<long long>(done->catalog_version), done->blobs_copied, done->blobs_missing,
+              done->lessons_offered);
+  return done->blobs_missing == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +112,7 @@ int main(int argc, char** argv) {
   bool status = false;
   bool sync_now = false;
   std::string export_to;
+  std::string import_from;
   std::string enrol_code;
   std::string log_level = "info";
   for (int i = 1; i < argc; ++i) {
@@ -97,6 +125,7 @@ int main(int argc, char** argv) {
     else if (flag == "--server") options.server_url = value();
     else if (flag == "--enrol") enrol_code = value();
     else if (flag == "--export-outbox") export_to = value();
+    else if (flag == "--import-package") import_from = value();
     else if (flag == "--log-level") log_level = value();
     else return Usage("unknown option " + flag);
   }
@@ -122,14 +151,9 @@ int main(int argc, char** argv) {
     std::printf("asked the running sync engine for a round now\n");
     return 0;
   }
-  if (!export_to.empty()) {
-    base::Result<int> exported = ExportOutbox(**store, fs, options.data_dir, export_to);
-    if (!exported.ok()) return Usage("export: " + exported.error().message);
-    std::printf("exported %d report(s) to %s\n", *exported, export_to.c_str());
-    return 0;
-  }
 
   SyncEngine engine(**store, fs, clock, options);
+  if (!export_to.empty() || !import_from.empty()) return RunUsbJob(engine, export_to, import_from);
   if (!enrol_code.empty()) {
     base::Result<Enrolment> enrolled = engine.Enrol(enrol_code);
     if (!enrolled.ok()) {

@@ -36,7 +36,7 @@ std::vector<std::string> SourceFiles(const std::string& blobs_dir, const std::st
   if (Exists(whole)) return {whole};
   std::vector<std::string> parts;
   for (int i = 0; i < kMaxParts; ++i) {
-    char suffix[16];
+    char suffix[24];
     std::snprintf(suffix, sizeof suffix, ".part-%03d", i);
     if (!Exists(whole + suffix)) break;
     parts.push_back(whole + suffix);
@@ -46,7 +46,8 @@ std::vector<std::string> SourceFiles(const std::string& blobs_dir, const std::st
 
 // Copies the parts into `target`, never more than `size` + 1 bytes (one
 // more tells a too-long blob from a right one without reading it all).
-base::Status CopyParts(const std::vector<std::string>& sources, const std::string& target, std::int64_t size) {
+base::Status CopyParts(const std::vector<std::string>& sources, const std::string& target, std::int64_t size,
+                       const std::function<void(std::int64_t)>& copied_so_far, const std::atomic<bool>* cancel) {
   const int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) return IoError("cannot create", target);
   std::vector<char> buffer(1 << 20);
@@ -59,6 +60,10 @@ base::Status CopyParts(const std::vector<std::string>& sources, const std::strin
       break;
     }
     while (status && copied <= size) {
+      if (cancel != nullptr && cancel->load()) {
+        status = base::MakeError(base::ErrorCode::kUnavailable, "the import was stopped; importing again goes on from the next lesson");
+        break;
+      }
       const auto want = static_cast<std::size_t>(std::min<std::int64_t>(buffer.size(), size + 1 - copied));
       const ssize_t n = ::read(in, buffer.data(), want);
       if (n < 0 && errno == EINTR) continue;
@@ -71,6 +76,7 @@ base::Status CopyParts(const std::vector<std::string>& sources, const std::strin
         if (w > 0) done += w;
       }
       copied += n;
+      if (copied_so_far) copied_so_far(std::min(copied, size));
     }
     ::close(in);
     if (!status || copied > size) break;
@@ -81,7 +87,8 @@ base::Status CopyParts(const std::vector<std::string>& sources, const std::strin
 
 }  // namespace
 
-base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const std::string& stick_dir) {
+base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const std::string& stick_dir,
+                                                const PackageImportOptions& options) {
   const std::string package = stick_dir + "/village-station/package";
   const std::string catalog_path = package + "/catalog.json";
   struct stat info {};
@@ -115,7 +122,10 @@ base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const s
     const std::vector<std::string> sources = SourceFiles(stick_blobs, blob.sha256);
     if (sources.empty()) return base::MakeError(base::ErrorCode::kNotFound, "not on the stick");
     const std::string part = library.downloads_dir() + "/" + blob.sha256 + ".usb";
-    base::Status copied = CopyParts(sources, part, blob.size_bytes);
+    const auto progress = [&](std::int64_t done) {
+      if (options.progress) options.progress({"USB: lesson " + blob.sha256.substr(0, 12), done, blob.size_bytes});
+    };
+    base::Status copied = CopyParts(sources, part, blob.size_bytes, progress, options.cancel);
     if (copied) copied = VerifyFile(part, blob.sha256, blob.size_bytes);
     if (copied) copied = InstallVerifiedBlob(part, library.blobs_dir(), blob.sha256);
     if (!copied) {
@@ -125,9 +135,10 @@ base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const s
     ++report.blobs_copied;
     return base::Ok();
   };
-  // Only a full disk stops the import: a bad blob on the stick is skipped.
+  // Only a full disk or a stop ends the import: a bad blob on the stick is skipped.
   base::Status filled = library.Fill(**catalog, copy_blob);
-  if (!filled && filled.error().code != base::ErrorCode::kNotFound && filled.error().code != base::ErrorCode::kCorrupt) {
+  if (!filled && filled.error().code != base::ErrorCode::kNotFound && filled.error().code != base::ErrorCode::kCorrupt &&
+      filled.error().code != base::ErrorCode::kInvalidInput) {
     return filled.error();
   }
   report.blobs_missing = static_cast<int>(library.Missing(**catalog).size());

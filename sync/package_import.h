@@ -13,11 +13,14 @@
 // supplies the blobs the network has not delivered yet.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/result.h"
 #include "sync/content_sync.h"
+#include "sync/delivery.h"
 
 namespace station_sync {
 
@@ -29,10 +32,19 @@ struct PackageImportReport {
   int lessons_offered = 0;
 };
 
+struct PackageImportOptions {
+  // Each blob's copy as it goes (about every MiB): for the admin area.
+  std::function<void(const TransferProgress&)> progress;
+  // Set from another thread: the copy under way stops (kCancelled), what is
+  // installed stays, the next import goes on.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
 // Errors: kNotFound (no package on the stick), kInvalidInput (the catalog
-// was refused: logged, nothing changed), kIo/kDiskFull. A blob that is
-// missing or wrong on the stick leaves its lessons waiting and is counted,
-// not an error.
-base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const std::string& stick_dir);
+// was refused: logged, nothing changed), kIo/kDiskFull, kCancelled. A blob
+// that is missing or wrong on the stick leaves its lessons waiting and is
+// counted, not an error.
+base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const std::string& stick_dir,
+                                                const PackageImportOptions& options = {});
 
 }  // namespace station_sync

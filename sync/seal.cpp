@@ -359,6 +359,41 @@ std::string SignEnvelope(const Envelope& envelope, const StationKey& station) {
   return body + "signature " + ToBase64(signature, sizeof signature) + "\n";
 }
 
+namespace {
+
+std::string StationFileMessage(std::string_view station_id, std::string_view name, std::string_view body) {
+  std::string message = "village-station file v1\n";
+  message.append(station_id).append("\n").append(name).append("\n").append(body);
+  return message;
+}
+
+}  // namespace
+
+std::string SignStationFile(std::string_view station_id, std::string_view name, std::string_view body,
+                            const StationKey& station) {
+  EnsureSodium();
+  const std::string message = StationFileMessage(station_id, name, body);
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size(), station.secret_key.data());
+  return ToBase64(signature, sizeof signature) + "\n";
+}
+
+bool VerifyStationFile(std::string_view station_id, std::string_view name, std::string_view body,
+                       std::string_view signature_file, std::string_view station_key_base64) {
+  EnsureSodium();
+  while (!signature_file.empty() && (signature_file.back() == '\n' || signature_file.back() == '\r')) {
+    signature_file.remove_suffix(1);
+  }
+  unsigned char signature[crypto_sign_BYTES];
+  unsigned char key[crypto_sign_PUBLICKEYBYTES];
+  if (!FromBase64(signature_file, signature, sizeof signature)) return false;
+  if (!FromBase64(station_key_base64, key, sizeof key)) return false;
+  const std::string message = StationFileMessage(station_id, name, body);
+  return crypto_sign_verify_detached(signature, reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(), key) == 0;
+}
+
 base::Result<Envelope> VerifyEnvelope(std::string_view text) {
   EnsureSodium();
   if (text.size() > 64 * 1024) return Invalid("envelope is too large");

@@ -125,6 +125,18 @@ std::string SignEnvelope(const Envelope& envelope, const StationKey& station);
 // names. The county must still check that key is one it enrolled.
 base::Result<Envelope> VerifyEnvelope(std::string_view text);
 
+// ---- Files a USB stick carries for a station -------------------------------------
+
+// A stick has no bearer token: the ratings and watch records a station
+// exports are signed with its key, over the station id, the file's name and
+// its bytes, so a stick cannot carry them in another station's name.
+// The signature file (`<name>.sig`) is one base64 line.
+std::string SignStationFile(std::string_view station_id, std::string_view name, std::string_view body,
+                            const StationKey& station);
+// `station_key_base64`: the key the county enrolled for `station_id`.
+bool VerifyStationFile(std::string_view station_id, std::string_view name, std::string_view body,
+                       std::string_view signature_file, std::string_view station_key_base64);
+
 // ---- The county side ------------------------------------------------------------
 
 struct OpenedReport {

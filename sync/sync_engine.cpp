@@ -19,6 +19,7 @@
 #include "sync/enrolment.h"
 #include "sync/minisign.h"
 #include "sync/outbox_queue.h"
+#include "sync/package_import.h"
 
 namespace station_sync {
 namespace {
@@ -133,7 +134,71 @@ base::Result<int> Count(const store::Store& store, const char* sql) {
   return *row ? static_cast<int>(statement->Int(0)) : 0;
 }
 
+// USB jobs travel through two settings: the request and the last outcome.
+constexpr const char* kUsbRequestSetting = "sync.usb_request";
+constexpr const char* kUsbLastSetting = "sync.usb_last";
+
+const char* UsbJobName(UsbJob job) { return job == UsbJob::kExportOutbox ? "export" : "import"; }
+
+std::optional<UsbJob> ParseUsbJob(const std::string& name) {
+  if (name == "import") return UsbJob::kImportPackage;
+  if (name == "export") return UsbJob::kExportOutbox;
+  return std::nullopt;
+}
+
+std::string UsbResultJson(const UsbJobResult& r) {
+  return nlohmann::json{{"job", UsbJobName(r.job)},
+                        {"stick", r.stick_dir},
+                        {"finished_at", r.finished_at_s},
+                        {"error", r.error},
+                        {"catalog_version", r.catalog_version},
+                        {"blobs_copied", r.blobs_copied},
+                        {"blobs_missing", r.blobs_missing},
+                        {"lessons_offered", r.lessons_offered},
+                        {"reports", r.exported.reports},
+                        {"ratings", r.exported.ratings},
+                        {"watch_records", r.exported.watch_records}}
+      .dump();
+}
+
+std::optional<UsbJobResult> ParseUsbResult(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  const std::optional<UsbJob> job = ParseUsbJob(j.value("job", ""));
+  if (!job) return std::nullopt;
+  UsbJobResult r;
+  r.job = *job;
+  r.stick_dir = j.value("stick", "");
+  r.finished_at_s = j.value("finished_at", std::int64_t{0});
+  r.error = j.value("error", "");
+  r.catalog_version = j.value("catalog_version", std::int64_t{0});
+  r.blobs_copied = j.value("blobs_copied", 0);
+  r.blobs_missing = j.value("blobs_missing", 0);
+  r.lessons_offered = j.value("lessons_offered", 0);
+  r.exported = {j.value("reports", 0), j.value("ratings", 0), j.value("watch_records", 0)};
+  return r;
+}
+
+struct UsbRequest {
+  UsbJob job;
+  std::string stick_dir;
+};
+
+std::optional<UsbRequest> ReadUsbRequest(const store::Store& store) {
+  const nlohmann::json j = nlohmann::json::parse(store.GetSetting(kUsbRequestSetting).value_or(""), nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  const std::optional<UsbJob> job = ParseUsbJob(j.value("job", ""));
+  const std::string stick = j.value("stick", "");
+  if (!job || stick.empty()) return std::nullopt;
+  return UsbRequest{*job, stick};
+}
+
 }  // namespace
+
+base::Status RequestUsbJob(store::Store& store, UsbJob job, const std::string& stick_dir) {
+  if (stick_dir.empty()) return base::MakeError(base::ErrorCode::kInvalidInput, "no USB stick given");
+  return store.SetSetting(kUsbRequestSetting, nlohmann::json{{"job", UsbJobName(job)}, {"stick", stick_dir}}.dump());
+}
 
 base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t now_s) {
   SyncStatus status;
@@ -184,6 +249,11 @@ base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t 
   base::Result<int> watch = Count(store, "SELECT COUNT(*) FROM watch_records WHERE uploaded_at IS NULL");
   if (!watch.ok()) return watch.error();
   status.pending_watch_records = *watch;
+  if (std::optional<UsbRequest> request = ReadUsbRequest(store)) {
+    status.usb_pending = request->job;
+    status.usb_pending_stick = request->stick_dir;
+  }
+  status.usb_last = ParseUsbResult(store.GetSetting(kUsbLastSetting).value_or(""));
   return status;
 }
 
@@ -441,6 +511,7 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   content.http.ca_file = limits.ca_file;
   content.http.cancel = &stopping_;
   content.unit_random = options_.delivery.unit_random;
+  content.checkpoint_interval_ms = options_.content_checkpoint_interval_ms;
   ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
   content.progress = [&recorder](const DownloadProgress& p) {
     recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
@@ -535,8 +606,74 @@ std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s
   return NextWindowOpen(*window, next_s, offset);
 }
 
+// ---- USB jobs ----------------------------------------------------------------------------------
+
+base::Result<UsbJobResult> SyncEngine::RunUsbJob(UsbJob job, const std::string& stick_dir) {
+  if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
+  base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
+  if (!lock.ok()) return lock.error();
+  UsbJobResult result = RunUsbJobLocked(job, stick_dir);
+  if (base::Status saved = store_.SetSetting(kUsbLastSetting, UsbResultJson(result)); !saved.ok()) {
+    base::LogWarn("usb", "cannot record the USB outcome: " + saved.error().message);
+  }
+  NotifyStatusChanged();
+  return result;
+}
+
+UsbJobResult SyncEngine::RunUsbJobLocked(UsbJob job, const std::string& stick_dir) {
+  UsbJobResult result;
+  result.job = job;
+  result.stick_dir = stick_dir;
+  const auto finish = [&](std::string error) {
+    result.error = std::move(error);
+    result.finished_at_s = clock_.NowSeconds();
+    if (!result.error.empty()) base::LogError("usb", std::string(UsbJobName(job)) + " with " + stick_dir + ": " + result.error);
+    return result;
+  };
+  if (job == UsbJob::kExportOutbox) {
+    base::Result<OutboxExport> exported = ExportOutbox(store_, fs_, options_.data_dir, stick_dir);
+    if (!exported.ok()) return finish(exported.error().message);
+    result.exported = *exported;
+    return finish("");
+  }
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
+  if (!enrolment.ok()) return finish(enrolment.error().message);
+  if (!*enrolment) return finish("not enrolled: the station has no county key to check a package with");
+  base::Result<minisign::PublicKey> key = minisign::ParsePublicKey((*enrolment)->content_key);
+  if (!key.ok()) return finish(key.error().message);
+  ContentLibrary library(store_, options_.data_dir, *key, clock_);
+  ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
+  PackageImportOptions import;
+  import.progress = [&recorder](const TransferProgress& p) { recorder(p); };
+  import.cancel = &stopping_;
+  base::Result<PackageImportReport> imported = ImportPackage(library, stick_dir, import);
+  if (!imported.ok()) return finish(imported.error().message);
+  result.catalog_version = imported->catalog_version;
+  result.blobs_copied = imported->blobs_copied;
+  result.blobs_missing = imported->blobs_missing;
+  result.lessons_offered = imported->lessons_offered;
+  return finish("");
+}
+
+void SyncEngine::RunRequestedUsbJob() {
+  std::optional<UsbRequest> request = ReadUsbRequest(store_);
+  if (!request) return;
+  base::LogInfo("usb", std::string("the administrator asked for a USB ") + UsbJobName(request->job) + " with " +
+                           request->stick_dir);
+  base::Result<UsbJobResult> done = RunUsbJob(request->job, request->stick_dir);
+  if (!done.ok()) return;  // another engine holds the lock: it takes the request
+  // Done, well or not (a stick pulled out shows as the outcome's error);
+  // unless the administrator asked for another job meanwhile.
+  std::optional<UsbRequest> now = ReadUsbRequest(store_);
+  if (now && now->job == request->job && now->stick_dir == request->stick_dir) {
+    (void)store_.SetSetting(kUsbRequestSetting, "");
+  }
+  NotifyStatusChanged();
+}
+
 void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
   while (!stop.load() && !stopping_.load()) {
+    RunRequestedUsbJob();
     auto next = store::sql::Statement::Prepare(
         store_.handle(), "SELECT next_round_at, sync_now_requested FROM sync_state WHERE id = 1");
     std::int64_t next_s = 0;
@@ -593,8 +730,8 @@ base::Status RequestEnrolment(store::Store& store, const std::string& code) {
 
 // ---- Sneakernet ------------------------------------------------------------------------------
 
-base::Result<int> ExportOutbox(store::Store& store, FileSystem& fs, const std::string& data_dir,
-                               const std::string& stick_dir) {
+base::Result<OutboxExport> ExportOutbox(store::Store& store, FileSystem& fs, const std::string& data_dir,
+                                        const std::string& stick_dir) {
   using nlohmann::json;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store);
   if (!enrolment.ok()) return enrolment.error();
@@ -652,20 +789,21 @@ base::Result<int> ExportOutbox(store::Store& store, FileSystem& fs, const std::s
                             {"seconds_watched", records->Int(3)},
                             {"completed", records->Int(4) != 0}});
   }
-  if (base::Status saved = WriteFileDurably(fs, dir + "/ratings.json",
-                                            json{{"ratings", rating_items}}.dump(), 0644);
-      !saved.ok()) {
-    return saved.error();
+  // Signed, as a stick carries no token (seal.h SignStationFile).
+  base::Result<StationKey> key = LoadOrCreateStationKey(fs, data_dir + "/keys/station.key");
+  if (!key.ok()) return key.error();
+  for (const auto& [name, body] : {std::pair{"ratings.json", json{{"ratings", rating_items}}.dump()},
+                                   std::pair{"watch-records.json", json{{"records", record_items}}.dump()}}) {
+    const std::string signature = SignStationFile((*enrolment)->station_id, name, body, *key);
+    for (const auto& [path, bytes] : {std::pair{dir + "/" + name, body}, std::pair{dir + "/" + name + ".sig", signature}}) {
+      if (base::Status saved = WriteFileDurably(fs, path, bytes, 0644); !saved.ok()) return saved.error();
+    }
   }
-  if (base::Status saved = WriteFileDurably(fs, dir + "/watch-records.json",
-                                            json{{"records", record_items}}.dump(), 0644);
-      !saved.ok()) {
-    return saved.error();
-  }
-  base::LogInfo("sync", "exported " + std::to_string(written) + " report(s), " +
-                            std::to_string(rating_items.size()) + " rating(s) and " +
-                            std::to_string(record_items.size()) + " watch record(s) to " + dir);
-  return written;
+  OutboxExport exported{written, static_cast<int>(rating_items.size()), static_cast<int>(record_items.size())};
+  base::LogInfo("sync", "exported " + std::to_string(exported.reports) + " report(s), " +
+                            std::to_string(exported.ratings) + " rating(s) and " +
+                            std::to_string(exported.watch_records) + " watch record(s) to " + dir);
+  return exported;
 }
 
 }  // namespace station_sync

@@ -80,6 +80,37 @@ std::vector<UndeliveredReport> StuckReports(const std::vector<UndeliveredReport>
                                             std::int64_t now_s,
                                             std::int64_t after_s = kStuckAfterSeconds);
 
+// ---- USB sticks at the station ---------------------------------------------------
+
+// The administrator's two things to do with a stick: bring the county's
+// lessons from it (package_import.h) or carry the outbox to the county on it.
+enum class UsbJob { kImportPackage, kExportOutbox };
+
+struct OutboxExport {
+  int reports = 0;
+  int ratings = 0;
+  int watch_records = 0;
+};
+
+struct UsbJobResult {
+  UsbJob job = UsbJob::kImportPackage;
+  std::string stick_dir;
+  std::int64_t finished_at_s = 0;
+  std::string error;  // empty: it worked
+  // kImportPackage
+  std::int64_t catalog_version = 0;
+  int blobs_copied = 0;
+  int blobs_missing = 0;
+  int lessons_offered = 0;
+  // kExportOutbox
+  OutboxExport exported;
+};
+
+// Asks the running engine (in the kiosk or kiosk-sync) to do `job` with the
+// stick at `stick_dir` within a second, between rounds; the outcome shows
+// in SyncStatus::usb_last. One job waits at a time (a new one replaces it).
+base::Status RequestUsbJob(store::Store& store, UsbJob job, const std::string& stick_dir);
+
 // ---- Status for the admin area ---------------------------------------------------
 
 struct SyncStatus {
@@ -107,6 +138,9 @@ struct SyncStatus {
   int pending_watch_records = 0;
   bool sync_now_pending = false;   // asked for, the engine has not started it yet
   bool enrolment_pending = false;  // a code waits for the next round
+  std::optional<UsbJob> usb_pending;   // asked for, not finished yet
+  std::string usb_pending_stick;
+  std::optional<UsbJobResult> usb_last;  // the last USB job's outcome
 };
 
 base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t now_s);
@@ -134,6 +168,9 @@ struct SyncOptions {
   // content key pinned at enrolment, unless skip_content.
   std::function<base::Status(CountyConnection&)> content_down;
   bool skip_content = false;
+  // A download records its durable length this often (and every 32 MiB):
+  // a power cut loses at most this much of a slow link's work.
+  std::int64_t content_checkpoint_interval_ms = 10'000;
   // Tests: a transport of their own (empty: libcurl).
   std::function<std::unique_ptr<HttpTransport>(const TransportLimits&)> make_transport;
   // Called on the engine's thread when the status row changed (progress,
@@ -171,6 +208,12 @@ class SyncEngine {
   // moved to another county), under the engine lock.
   base::Result<Enrolment> Enrol(const std::string& code);
 
+  // Does `job` with the stick now, under the engine lock (kLocked if another
+  // engine holds it), and records the outcome for the admin area. The
+  // result's `error` says what went wrong with the stick or its package;
+  // the Result's error is only the lock's.
+  base::Result<UsbJobResult> RunUsbJob(UsbJob job, const std::string& stick_dir);
+
   // When the next round should start after `last`, the `round_failures`th
   // failed round in a row (0: it succeeded): backoff or the interval,
   // pulled forward by a report's retry time, pushed into the sync window.
@@ -187,6 +230,9 @@ class SyncEngine {
   base::Status SaveRoundState(const RoundResult& result, const CountyConnection* county);
 
   base::Result<RoundResult> RunRoundLocked();
+  UsbJobResult RunUsbJobLocked(UsbJob job, const std::string& stick_dir);
+  // A job the admin area asked for (RequestUsbJob), if any: done now.
+  void RunRequestedUsbJob();
   void NotifyStatusChanged() const;
 
   store::Store& store_;
@@ -199,11 +245,12 @@ class SyncEngine {
 // ---- Sneakernet -----------------------------------------------------------------
 
 // Copies every undelivered report (envelope and blobs), pending ratings and
-// watch records to <stick>/village-station/outbox/<station_id>/ (the layout
-// of docs/protocol.md). Idempotent: writing again replaces the same files,
-// and the county counts a report carried both ways once. Nothing is marked
-// delivered: only the county's answer does that. Returns the reports written.
-base::Result<int> ExportOutbox(store::Store& store, FileSystem& fs, const std::string& data_dir,
-                               const std::string& stick_dir);
+// watch records (signed with the station's key) to
+// <stick>/village-station/outbox/<station_id>/ (docs/protocol.md section 7).
+// Idempotent: writing again replaces the same files, and the county counts a
+// report carried both ways once. Nothing is marked delivered: only the
+// county's answer does that.
+base::Result<OutboxExport> ExportOutbox(store::Store& store, FileSystem& fs, const std::string& data_dir,
+                                        const std::string& stick_dir);
 
 }  // namespace station_sync

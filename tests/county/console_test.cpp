@@ -212,9 +212,13 @@ TEST_CASE("a report carried on a USB stick and over the network is counted once"
     REQUIRE(base::WriteFileDurably(dir + "/envelope", report->envelope).ok());
     for (const auto& [sha, bytes] : report->blobs) REQUIRE(base::WriteFileDurably(dir + "/" + sha, bytes).ok());
   }
-  REQUIRE(base::WriteFileDurably(stick.File(station_dir + "/watch-records.json"),
-                                 R"({"records":[{"record_id":"w1","lesson_id":"l","started_at":1,
-                                     "seconds_watched":2,"completed":true}]})").ok());
+  const std::string records = R"({"records":[{"record_id":"w1","lesson_id":"l","started_at":1,
+                                     "seconds_watched":2,"completed":true}]})";
+  REQUIRE(base::WriteFileDurably(stick.File(station_dir + "/watch-records.json"), records).ok());
+  REQUIRE(base::WriteFileDurably(stick.File(station_dir + "/watch-records.json.sig"),
+                                 station_sync::SignStationFile((*station_id)->station_id, "watch-records.json",
+                                                               records, station.key()))
+              .ok());
 
   // One of them arrives over the network first.
   test::UploadBlobs(client, token, by_both);

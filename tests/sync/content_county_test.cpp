@@ -313,3 +313,134 @@ TEST_CASE("the settings' bandwidth cap holds a round's uploads and downloads, an
   CHECK(status->what.rfind("lesson", 0) == 0);
   CHECK(status->rate_bytes_per_s <= 2 * kCap);  // counting the 800 kB from before would make it ~5x
 }
+
+TEST_CASE("the county's package on a stick, big files in parts, is installed at the station as if it came "
+          "by network, and afterwards the network has nothing to send",
+          "[sync][county][usb]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(2, 250'000, 13);
+  EnrolledStation station(county);
+  test::ScratchDir stick;
+  REQUIRE(county::ExportPackage(county.store(), stick.path(), 100'000).ok());
+  const auto [sha, bytes] = PublishedBlob(county);
+  CHECK(base::ReadFile(stick.File("village-station/package/blobs/" + sha + ".part-002")).ok());
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  base::Result<UsbJobResult> imported = engine.RunUsbJob(UsbJob::kImportPackage, stick.path());
+  REQUIRE(imported.ok());
+  INFO(imported->error);
+  CHECK(imported->error.empty());
+  CHECK(imported->blobs_copied == 2);
+  CHECK(imported->blobs_missing == 0);
+  CHECK(station.Offered() == 2);
+  CHECK(VerifyFile(station.dir.File("content/blobs/" + sha), sha, static_cast<std::int64_t>(bytes.size())).ok());
+  auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE(status->usb_last);
+  CHECK(status->usb_last->lessons_offered == 2);
+  CHECK(status->what.rfind("USB: lesson", 0) == 0);
+  CHECK(status->done_bytes == status->total_bytes);
+
+  // The same catalog by network: accepted already, nothing to fetch.
+  test::FaultProxy link(county.port(), test::FaultPlan{});
+  REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(link.port())).ok());
+  base::Result<RoundResult> round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->errors.empty());
+  CHECK(link.stats().down_bytes < 100'000);
+  CHECK(station.Offered() == 2);
+}
+
+TEST_CASE("a stick whose package was altered installs nothing, and the lessons already offered stay",
+          "[sync][county][usb]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 50'000, 14);
+  EnrolledStation station(county);
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  REQUIRE(engine.RunRound().ok());
+  REQUIRE(station.Offered() == 1);
+
+  county.PublishPackage(2, 50'000, 15);
+  test::ScratchDir stick;
+  REQUIRE(county::ExportPackage(county.store(), stick.path(), 1 << 30).ok());
+  const std::string catalog = stick.File("village-station/package/catalog.json");
+  auto text = base::ReadFile(catalog);
+  REQUIRE(text.ok());
+  std::string altered = *text;
+  altered[altered.find("\"version\"") + 1] = 'V';  // one byte
+  REQUIRE(base::WriteFileDurably(catalog, altered).ok());
+
+  base::Result<UsbJobResult> imported = engine.RunUsbJob(UsbJob::kImportPackage, stick.path());
+  REQUIRE(imported.ok());
+  CHECK(imported->error.find("signature") != std::string::npos);
+  CHECK(station.Offered() == 1);
+  auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE(status->usb_last);
+  CHECK(status->usb_last->error == imported->error);
+}
+
+TEST_CASE("the admin area's USB requests are done by the running engine: lessons in, outbox out, each once",
+          "[sync][county][usb]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 80'000, 16);
+  EnrolledStation station(county);
+  // No network from here on: the stick is the only way.
+  REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:9").ok());
+  auto config = LoadOutboxConfig(*station.db, PosixFileSystem(), station.dir.path());
+  REQUIRE(config.ok());
+  auto outbox = Outbox::Open(*station.db, PosixFileSystem(), SystemClock(), std::move(*config));
+  REQUIRE(outbox.ok());
+  REQUIRE((*outbox)->Finalise(test::MakeDraft(**outbox, 1, 20'000, 0, 5)).ok());
+  test::ScratchDir stick;
+  REQUIRE(county::ExportPackage(county.store(), stick.path(), 1 << 30).ok());
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  options.round_backoff = {60'000, 60'000};
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  std::atomic<bool> stop{false};
+  std::thread running([&] { engine.RunUntil(stop); });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, running};
+  const auto wait_for_outcome = [&](UsbJob job) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+      REQUIRE(status.ok());
+      if (!status->usb_pending && status->usb_last && status->usb_last->job == job) return *status->usb_last;
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+
+  REQUIRE(RequestUsbJob(*station.db, UsbJob::kImportPackage, stick.path()).ok());
+  const UsbJobResult imported = wait_for_outcome(UsbJob::kImportPackage);
+  CHECK(imported.error.empty());
+  CHECK(imported.lessons_offered == 1);
+  CHECK(station.Offered() == 1);
+
+  REQUIRE(RequestUsbJob(*station.db, UsbJob::kExportOutbox, stick.path()).ok());
+  const UsbJobResult exported = wait_for_outcome(UsbJob::kExportOutbox);
+  CHECK(exported.error.empty());
+  CHECK(exported.exported.reports == 1);
+
+  auto first = county::ImportUsb(county.store(), stick.path(), test::kCountyNow);
+  REQUIRE(first.ok());
+  CHECK(first->reports_new == 1);
+  CHECK(first->files_refused == 0);
+  auto again = county::ImportUsb(county.store(), stick.path(), test::kCountyNow);
+  REQUIRE(again.ok());
+  CHECK(again->reports_new == 0);
+  CHECK(again->reports_again == 1);
+}

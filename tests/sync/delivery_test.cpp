@@ -7,16 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "base/files.h"
 #include "county/console.h"
 #include "store/lessons.h"
 #include "store/sql.h"
 #include "sync/clock.h"
 #include "sync/delivery.h"
+#include "sync/enrolment.h"
 #include "sync/file_system.h"
 #include "sync/outbox_queue.h"
 #include "sync/report_lookup.h"
@@ -385,10 +389,11 @@ TEST_CASE("an outbox carried on a USB stick and then sent by network is counted 
   REQUIRE(library.AddWatchRecord({"usb-record", "lesson-1", 1795132800, 30, false}).ok());
 
   const std::string stick = dir.File("stick");
-  base::Result<int> exported = ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick);
+  base::Result<OutboxExport> exported = ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick);
   INFO((exported.ok() ? "" : exported.error().message));
   REQUIRE(exported.ok());
-  CHECK(*exported == 1);
+  CHECK(exported->reports == 1);
+  CHECK(exported->watch_records == 1);
   // Exporting again is harmless (the same files).
   REQUIRE(ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick).ok());
   CHECK(StateOf(station, report.report_id) == ReportState::kSaved);  // only the county's answer delivers
@@ -404,5 +409,42 @@ TEST_CASE("an outbox carried on a USB stick and then sent by network is counted 
   CHECK(round->everything_delivered);
   CHECK(StateOf(station, report.report_id) == ReportState::kAcknowledged);
   CHECK(CountyEnvelopes(county).size() == 1);
+  CHECK(*county.store().CountWatchRecords() == 1);
+}
+
+TEST_CASE("watch records on a stick count only with the station's own signature", "[sync]") {
+  test::ScratchDir dir;
+  test::CountyFixture county(dir.File("county"));
+  test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
+  store::LessonLibrary library(station.store());
+  REQUIRE(library.AddWatchRecord({"usb-record-1", "lesson-1", 1795132800, 30, false}).ok());
+  const std::string stick = dir.File("stick");
+  REQUIRE(ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick).ok());
+  auto enrolment = LoadEnrolment(station.store());
+  REQUIRE(enrolment.ok());
+  REQUIRE(enrolment->has_value());
+  const std::string records = stick + "/village-station/outbox/" + (*enrolment)->station_id + "/watch-records.json";
+  auto body = base::ReadFile(records);
+  REQUIRE(body.ok());
+
+  SECTION("a record added on the stick") {
+    std::string forged = *body;
+    forged.replace(forged.find("\"seconds_watched\":30"), 20, "\"seconds_watched\":99");
+    REQUIRE(base::WriteFileDurably(records, forged).ok());
+  }
+  SECTION("the signature taken away") { REQUIRE(::unlink((records + ".sig").c_str()) == 0); }
+  SECTION("another file's signature") {
+    auto ratings_sig = base::ReadFile(records.substr(0, records.rfind('/')) + "/ratings.json.sig");
+    REQUIRE(ratings_sig.ok());
+    REQUIRE(base::WriteFileDurably(records + ".sig", *ratings_sig).ok());
+  }
+  base::Result<county::ImportSummary> imported = county::ImportUsb(county.store(), stick, SystemClock().NowSeconds());
+  REQUIRE(imported.ok());
+  CHECK(imported->watch_records == 0);
+  CHECK(imported->files_refused == 1);
+  CHECK(*county.store().CountWatchRecords() == 0);
+  // The station still has them to send by network.
+  SyncEngine engine(station.store(), PosixFileSystem(), SystemClock(), Options(station.data_dir(), county.url()));
+  REQUIRE(engine.RunRound().ok());
   CHECK(*county.store().CountWatchRecords() == 1);
 }
