@@ -370,7 +370,9 @@ class Server::Routes {
     }
     res.set_content_provider(
         length, "application/octet-stream",
-        [file, slot, first = send.first](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        [file, slot, first = send.first, stopping = server_.stopping_](std::size_t offset, std::size_t length,
+                                                                       httplib::DataSink& sink) {
+          if (stopping->load()) return false;
           char buffer[1 << 16];
           const ssize_t n = ::pread(*file, buffer, std::min(length, sizeof buffer),
                                     static_cast<off_t>(first + offset));
@@ -581,6 +583,7 @@ void Server::WaitUntilRunning() const {
 }
 
 void Server::Stop() {
+  stopping_->store(true);
   if (http_) http_->stop();
 }
 

@@ -55,6 +55,7 @@ class Server {
   // For a caller that runs Run() on another thread: returns once it serves
   // (Stop() before that would be lost).
   void WaitUntilRunning() const;
+  // Stops serving; a blob download under way is cut (the station resumes it).
   void Stop();
 
   // Connections accepted but not yet picked up by a worker.
@@ -67,6 +68,9 @@ class Server {
   std::unique_ptr<Routes> routes_;
   // On a worker or waiting for one.
   std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
+  // Set by Stop(): a blob download under way ends at its next chunk instead
+  // of holding the stop for as long as a slow link takes to fetch it.
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
   int workers_ = 0;
   int port_ = 0;
 };
