@@ -263,15 +263,32 @@ SyncEngine::SyncEngine(store::Store& store, FileSystem& fs, Clock& clock, SyncOp
     : store_(store), fs_(fs), clock_(clock), options_(std::move(options)) {
   if (!options_.make_transport) options_.make_transport = MakeCurlTransport;
   if (!options_.delivery.unit_random) options_.delivery.unit_random = UnitRandom;
-  options_.transport.cancel = &stopping_;
+  options_.transport.cancel = &round_cancel_;
 }
 
 SyncEngine::~SyncEngine() = default;
 
-void SyncEngine::RequestStop() { stopping_.store(true); }
+void SyncEngine::RequestStop() {
+  stopping_.store(true);
+  round_cancel_.store(true);
+}
+
+// An administrator with a stick in hand should not wait out a slow
+// download: the transfer under way stops (resumable, as after a cut), the
+// round ends, and RunUntil does the stick's job next.
+void SyncEngine::YieldToUsbJob() {
+  if (round_cancel_.load() || !ReadUsbRequest(store_)) return;
+  base::LogInfo("sync", "a USB job was asked for: the transfer under way stops and goes on after it");
+  round_cancel_.store(true);
+}
 
 void SyncEngine::NotifyStatusChanged() const {
   if (options_.on_status_changed) options_.on_status_changed();
+}
+
+void SyncEngine::OnProgressWritten() {
+  NotifyStatusChanged();
+  YieldToUsbJob();
 }
 
 namespace {
@@ -346,6 +363,7 @@ std::string TakeRequestedEnrolmentCode(store::Store& store) {
 
 base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   RoundResult result;
+  round_cancel_.store(stopping_.load());
   const std::string requested_code = TakeRequestedEnrolmentCode(store_);
   if (!requested_code.empty()) options_.enrolment_code = requested_code;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
@@ -437,7 +455,7 @@ base::Result<Enrolment> SyncEngine::EnrolLocked(CountyConnection& county) {
 }
 
 base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result) {
-  ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
+  ProgressRecorder recorder(store_, clock_, [this] { OnProgressWritten(); });
   Delivery delivery(store_, fs_, clock_, county, options_.data_dir + "/outbox", options_.delivery);
   delivery.set_progress_listener([&recorder](const TransferProgress& p) { recorder(p); });
   DeliveryReport& out = result.delivery;
@@ -463,7 +481,11 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   if (base::Status sent = SendHealth(delivery, out); !sent.ok()) return sent;
   if (county_busy()) return base::Ok();
   const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
-  if (!down.ok()) result.errors.push_back("content: " + down.error().message);
+  if (!down.ok() && round_cancel_.load() && !stopping_.load()) {
+    result.errors.push_back("content: paused for a USB job; it goes on from where it was");
+  } else if (!down.ok()) {
+    result.errors.push_back("content: " + down.error().message);
+  }
   return base::Ok();
 }
 
@@ -509,10 +531,10 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   content.http.low_speed_time_s = static_cast<long>(limits.low_speed_time_s);
   content.http.max_recv_bytes_per_s = limits.max_bytes_per_s;
   content.http.ca_file = limits.ca_file;
-  content.http.cancel = &stopping_;
+  content.http.cancel = &round_cancel_;
   content.unit_random = options_.delivery.unit_random;
   content.checkpoint_interval_ms = options_.content_checkpoint_interval_ms;
-  ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
+  ProgressRecorder recorder(store_, clock_, [this] { OnProgressWritten(); });
   content.progress = [&recorder](const DownloadProgress& p) {
     recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
   };

@@ -234,12 +234,18 @@ class SyncEngine {
   // A job the admin area asked for (RequestUsbJob), if any: done now.
   void RunRequestedUsbJob();
   void NotifyStatusChanged() const;
+  // A round's progress was recorded (about once a second while bytes move).
+  void OnProgressWritten();
+  void YieldToUsbJob();
 
   store::Store& store_;
   FileSystem& fs_;
   Clock& clock_;
   SyncOptions options_;
   std::atomic<bool> stopping_{false};
+  // Stops the round's transfers: set by RequestStop(), and by a USB job
+  // asked for while bytes move (YieldToUsbJob).
+  std::atomic<bool> round_cancel_{false};
 };
 
 // ---- Sneakernet -----------------------------------------------------------------

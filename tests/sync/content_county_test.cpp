@@ -459,3 +459,63 @@ TEST_CASE("the admin area's USB requests are done by the running engine: lessons
   CHECK(again->reports_new == 0);
   CHECK(again->reports_again == 1);
 }
+
+TEST_CASE("a USB job asked for during a slow download is done within seconds, and the download goes on after it",
+          "[sync][county][usb]") {
+  constexpr std::int64_t kLesson = 6'000'000;
+  test::CountyUnderTest county;
+  county.PublishPackage(1, kLesson, 17);
+  EnrolledStation station(county);
+  test::FaultPlan slow_link;
+  slow_link.down_bytes_per_s = 300'000;  // 20 s of lesson
+  test::FaultProxy link(county.port(), slow_link);
+  REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(link.port())).ok());
+  test::ScratchDir stick;
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  options.round_backoff = {200, 1000};
+  options.content_checkpoint_interval_ms = 500;
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  std::atomic<bool> stop{false};
+  std::thread running([&] { engine.RunUntil(stop); });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      thread.join();
+    }
+  } joiner{stop, running};
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto status_now = [&] {
+    auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+    REQUIRE(status.ok());
+    return *status;
+  };
+  while (status_now().done_bytes < 600'000) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(station.Offered() == 0);
+  const auto asked = std::chrono::steady_clock::now();
+  REQUIRE(RequestUsbJob(*station.db, UsbJob::kExportOutbox, stick.path()).ok());
+  for (;;) {
+    const SyncStatus status = status_now();
+    if (!status.usb_pending && status.usb_last) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const double waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  CHECK(waited_s < 8);  // not the ~15 s of lesson still to come
+  CHECK(station.Offered() == 0);
+  CHECK(status_now().usb_last->error.empty());
+
+  // The lesson arrives after all, having crossed the link about once.
+  while (station.Offered() == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(link.stats().down_bytes < kLesson + 1'000'000);
+}
