@@ -1,6 +1,7 @@
 // The admin area's sync page: is the station enrolled, what is moving and
 // how fast, what failed and when the next try is, which reports are stuck
-// or refused, and the two things an administrator can do: sync now, enrol.
+// or refused, and what an administrator can do: sync now, enrol, and go to
+// the USB page (lessons in from a county stick, the outbox out to one).
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include "kiosk/screens.h"
 #include "kiosk/widgets.h"
 #include "sync/ticket_code.h"
+#include "sync/usb_sticks.h"
 
 namespace kiosk {
 namespace {
@@ -140,7 +142,128 @@ void DrawOutbox(Ui& ui, const station_sync::SyncStatus& s, int offset) {
   }
 }
 
+// The sticks, one row each: tapping one makes it the one the buttons use.
+void DrawSticks(Ui& ui, const UsbPage& usb, float width, std::vector<Action>& actions) {
+  if (usb.sticks.empty()) {
+    Line(ui, "usb.none", ui.T("admin.usb.none"), colors::kDanger);
+    return;
+  }
+  for (std::size_t i = 0; i < usb.sticks.size(); ++i) {
+    const station_sync::UsbStick& stick = usb.sticks[i];
+    std::string label = stick.name;
+    if (stick.free_bytes >= 0) label += "  ·  " + Format(ui.T("admin.usb.free"), {{"free", BytesText(stick.free_bytes)}});
+    const std::string id = "usb.stick." + std::to_string(i);
+    if (BigButton(ui, id.c_str(), label, ImVec2(width, ui.px(90)), i == usb.chosen ? colors::kCheck : colors::kKey)) {
+      actions.push_back(ChooseStick{i});
+    }
+    ImGui::Dummy(ImVec2(1, ui.px(8)));
+  }
+}
+
+// What the chosen stick's package is, next to the station's lessons.
+void DrawPackage(Ui& ui, const UsbPage& usb) {
+  if (usb.installed_version > 0) {
+    Line(ui, "usb.installed", Format(ui.T("admin.usb.installed"), {{"version", std::to_string(usb.installed_version)}}),
+         colors::kTextDim);
+  } else {
+    Line(ui, "usb.installed", ui.T("admin.usb.installed_none"), colors::kTextDim);
+  }
+  if (usb.chosen >= usb.sticks.size()) return;
+  const station_sync::UsbStick& stick = usb.sticks[usb.chosen];
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"stick", stick.name}, {"version", std::to_string(stick.package_version.value_or(0))},
+      {"reason", stick.package_problem}};
+  if (!stick.has_package) {
+    Line(ui, "usb.package", Format(ui.T("admin.usb.no_package"), values), colors::kTextDim);
+  } else if (!stick.package_version) {
+    Line(ui, "usb.package", Format(ui.T("admin.usb.package_damaged"), values), colors::kDanger);
+  } else if (*stick.package_version > usb.installed_version) {
+    Line(ui, "usb.package", Format(ui.T("admin.usb.package_newer"), values), colors::kGood);
+  } else if (*stick.package_version == usb.installed_version) {
+    Line(ui, "usb.package", Format(ui.T("admin.usb.package_same"), values), colors::kText);
+  } else {
+    Line(ui, "usb.package", Format(ui.T("admin.usb.package_older"), values), colors::kDanger);
+  }
+}
+
+// The job waiting or under way, and how the last one ended.
+void DrawUsbJobs(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, float width, int offset) {
+  if (s.usb_pending) {
+    const bool import = *s.usb_pending == station_sync::UsbJob::kImportPackage;
+    Line(ui, "usb.pending",
+         Format(ui.T(import ? "admin.usb.pending_import" : "admin.usb.pending_export"),
+                {{"stick", station_sync::StickName(s.usb_pending_stick)}}),
+         colors::kText);
+    if (s.what.rfind("USB", 0) == 0) DrawTransfer(ui, s, now, width);
+  }
+  if (!s.usb_last) return;
+  const station_sync::UsbJobResult& last = *s.usb_last;
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"time", LocalTimeText(last.finished_at_s, offset)},
+      {"stick", station_sync::StickName(last.stick_dir)},
+      {"error", last.error},
+      {"version", std::to_string(last.catalog_version)},
+      {"offered", std::to_string(last.lessons_offered)},
+      {"copied", std::to_string(last.blobs_copied)},
+      {"missing", std::to_string(last.blobs_missing)},
+      {"reports", std::to_string(last.exported.reports)},
+      {"ratings", std::to_string(last.exported.ratings)},
+      {"watch", std::to_string(last.exported.watch_records)}};
+  if (!last.error.empty()) {
+    Line(ui, "usb.last", Format(ui.T("admin.usb.failed"), values), colors::kDanger);
+  } else if (last.job == station_sync::UsbJob::kExportOutbox) {
+    Line(ui, "usb.last", Format(ui.T("admin.usb.exported"), values), colors::kGood);
+  } else {
+    Line(ui, "usb.last", Format(ui.T("admin.usb.imported"), values), colors::kGood);
+    if (last.blobs_missing > 0) Line(ui, "usb.missing", Format(ui.T("admin.usb.missing"), values), colors::kDanger);
+  }
+}
+
 }  // namespace
+
+void DrawAdminUsb(Ui& ui, UiState& state, const UsbPageView& view, std::vector<Action>& actions) {
+  BeginScreen("admin-usb");
+  TopBar(ui, ui.T("admin.usb.title"), actions, Action{OpenSyncPage{view.now}});
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float top = ui.px(kTopBarHeight) + ui.px(24), margin = ui.px(kMargin);
+  const ImVec2 button(ui.px(420), ui.px(140));
+  const float list_w = display.x - 3 * margin - button.x;
+  const UsbPage& usb = *view.usb;
+
+  ImGui::SetCursorPos(ImVec2(margin, top));
+  BeginTouchScroll(ui, "usb.list", ImVec2(list_w, display.y - top - margin), state.usb_scroll);
+  ImGui::PushFont(ui.fonts.body);
+  const std::string message = MessageText(ui, usb.message);
+  if (!message.empty()) Line(ui, "usb.message", message, usb.message.is_error ? colors::kDanger : colors::kGood);
+  DrawSticks(ui, usb, list_w - ui.px(40), actions);
+  ImGui::Dummy(ImVec2(1, ui.px(16)));
+  DrawPackage(ui, usb);
+  if (const auto& status = view.sync->status) {
+    ImGui::Dummy(ImVec2(1, ui.px(16)));
+    DrawUsbJobs(ui, *status, view.now, list_w - ui.px(40), view.utc_offset_minutes);
+  }
+  ImGui::PopFont();
+  EndTouchScroll(ui, state.usb_scroll);
+
+  const float x = display.x - margin - button.x;
+  const bool chosen_has_package = usb.chosen < usb.sticks.size() && usb.sticks[usb.chosen].has_package;
+  const Icon lessons = Icon::kWatch, outbox = Icon::kReport, look = Icon::kRestart;
+  ImGui::SetCursorPos(ImVec2(x, top));
+  if (BigButton(ui, "usb.import", ui.T("admin.usb.import"), button, chosen_has_package ? colors::kLessons : colors::kKey,
+                &lessons, ui.fonts.title)) {
+    actions.push_back(StartUsbJob{station_sync::UsbJob::kImportPackage, view.now});
+  }
+  ImGui::SetCursorPos(ImVec2(x, top + button.y + ui.px(30)));
+  if (BigButton(ui, "usb.export", ui.T("admin.usb.export"), button, usb.sticks.empty() ? colors::kKey : colors::kReport,
+                &outbox, ui.fonts.title)) {
+    actions.push_back(StartUsbJob{station_sync::UsbJob::kExportOutbox, view.now});
+  }
+  ImGui::SetCursorPos(ImVec2(x, top + 2 * (button.y + ui.px(30))));
+  if (BigButton(ui, "usb.look", ui.T("admin.usb.look"), button, colors::kKey, &look, ui.fonts.title)) {
+    actions.emplace_back(std::in_place_type<LookForSticks>);
+  }
+  EndScreen();
+}
 
 void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector<Action>& actions) {
   BeginScreen("admin-sync");
@@ -175,6 +298,11 @@ void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector
   ImGui::SetCursorPos(ImVec2(x, top + button.y + ui.px(30)));
   if (BigButton(ui, "sync.enrol", ui.T("admin.sync.enrol"), button, colors::kCheck, &enrol, ui.fonts.title)) {
     actions.emplace_back(std::in_place_type<OpenEnrolment>);
+  }
+  const Icon stick = Icon::kSave;
+  ImGui::SetCursorPos(ImVec2(x, top + 2 * (button.y + ui.px(30))));
+  if (BigButton(ui, "sync.usb", ui.T("admin.sync.usb"), button, colors::kKey, &stick, ui.fonts.title)) {
+    actions.push_back(OpenUsbPage{view.now});
   }
   EndScreen();
 }

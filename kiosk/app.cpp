@@ -27,6 +27,7 @@ std::string_view ScreenName(Screen screen) {
     case Screen::kAdminSettings: return "admin-settings";
     case Screen::kAdminSync: return "admin-sync";
     case Screen::kAdminEnrol: return "admin-enrol";
+    case Screen::kAdminUsb: return "admin-usb";
     case Screen::kNotice: return "notice";
     case Screen::kReportWhat: return "report-what";
     case Screen::kReportSay: return "report-say";
@@ -240,7 +241,8 @@ void App::On(const IdleTimeout&) {
 }
 
 bool IsAdminScreen(Screen screen) {
-  return screen == Screen::kAdminSettings || screen == Screen::kAdminSync || screen == Screen::kAdminEnrol;
+  return screen == Screen::kAdminSettings || screen == Screen::kAdminSync || screen == Screen::kAdminEnrol ||
+         screen == Screen::kAdminUsb;
 }
 
 }  // namespace kiosk

@@ -21,6 +21,7 @@
 #include "store/lessons.h"
 #include "sync/content_sync.h"
 #include "sync/sync_engine.h"
+#include "sync/usb_sticks.h"
 
 namespace store { class Store; }
 namespace station_sync { class Outbox; }
@@ -29,8 +30,8 @@ namespace kiosk {
 
 enum class Screen {
   kHome, kLibrary, kLesson, kPlayer, kAdminPin, kAdminSettings,
-  // The admin area's sync page, and the enrolment code keypad.
-  kAdminSync, kAdminEnrol,
+  // The admin area's sync page, the enrolment code keypad, and USB sticks.
+  kAdminSync, kAdminEnrol, kAdminUsb,
   // A notice from the county (a meeting, an announcement), read out.
   kNotice,
   // Report a problem, step by step, then the ticket.
@@ -113,6 +114,18 @@ struct SyncPage {
   std::int64_t read_at = 0;
 };
 
+// The admin area's USB page: the sticks plugged in (looked for when it
+// opens, every few seconds while it shows, and after each job) and which
+// one the buttons act on. The job itself runs in the sync engine; its
+// progress and outcome come with the sync status (SyncPage::status).
+struct UsbPage {
+  std::vector<station_sync::UsbStick> sticks;
+  std::size_t chosen = 0;
+  std::int64_t installed_version = 0;  // the catalog this station has
+  Message message;
+  std::int64_t last_job_seen = 0;  // usb_last's finished_at when sticks were last looked at
+};
+
 struct AppState {
   Screen screen = Screen::kHome;
   LibraryState library;
@@ -130,6 +143,7 @@ struct AppState {
   ReportFlow report;
   CheckFlow check;
   SyncPage sync;
+  UsbPage usb;
   std::vector<station_sync::CatalogNotice> notices;  // newest first, from the accepted catalog
   std::size_t notice_shown = 0;                      // kNotice: which one
   std::uint64_t prompt_generation = 0;  // bumped by "listen again"
@@ -170,6 +184,10 @@ struct OpenNotice { std::size_t index = 0; };
 struct SyncStatusChanged { std::int64_t now = 0; };  // the engine wrote its status row
 struct SyncNow { std::int64_t now = 0; };
 struct OpenEnrolment {};
+struct OpenUsbPage { std::int64_t now = 0; };
+struct LookForSticks {};
+struct ChooseStick { std::size_t index = 0; };
+struct StartUsbJob { station_sync::UsbJob job = station_sync::UsbJob::kImportPackage; std::int64_t now = 0; };
 
 // Report a problem. Steps move forward and back in a fixed order; the check
 // step can jump to any earlier one to change it.
@@ -216,7 +234,8 @@ using Action = std::variant<GoHome, OpenService, OpenAdmin, PinDigit, PinDelete,
                             TakePhoto, RemovePhoto, FocusField, ChooseReporter, KeyPress, SendReport, LeaveReport,
                             StayInReport, SpeakAgain, VoiceRecorded, VoicePlaybackEnded, PhotoTaken, ReportFinalised,
                             CheckKey, CheckDelete, CheckSubmit, RateReport, OpenSubmittedReport, OpenSyncPage,
-                            SyncStatusChanged, SyncNow, OpenEnrolment, BackToSettings, OpenNotice>;
+                            SyncStatusChanged, SyncNow, OpenEnrolment, BackToSettings, OpenNotice, OpenUsbPage,
+                            LookForSticks, ChooseStick, StartUsbJob>;
 
 // What the report flow needs from the station. Either may be absent: no
 // outbox means reporting is not set up here (a notice says so); no pinyin
@@ -305,6 +324,10 @@ class App {
   void On(const OpenEnrolment&);
   void On(const BackToSettings&);
   void On(const OpenNotice&);
+  void On(const OpenUsbPage&);
+  void On(const LookForSticks&);
+  void On(const ChooseStick&);
+  void On(const StartUsbJob&);
 
   void SubmitNewPin();
   void SubmitConfirmedPin();
@@ -327,6 +350,7 @@ class App {
   };
   CodeEntry TypedCode();  // the code being typed on the screen shown
   void SubmitEnrolmentCode();
+  void LoadSticks();
 
   store::Store& store_;
   AdminPin admin_pin_;
@@ -345,7 +369,7 @@ class App {
 Screen PreviousReportStep(Screen step);
 Screen NextReportStep(Screen step);
 bool IsReportStep(Screen screen);
-// Behind the PIN: the settings, the sync page, the enrolment keypad.
+// Behind the PIN: the settings, the sync page, the enrolment keypad, USB.
 bool IsAdminScreen(Screen screen);
 
 }  // namespace kiosk

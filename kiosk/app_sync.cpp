@@ -1,7 +1,10 @@
 // The admin area's sync page: what the engine is doing (it runs on its own
-// thread and writes its status row), "sync now", and enrolling the station
-// with a code from county IT. Requests go through the store, so a running
-// kiosk-sync process would take them just the same.
+// thread and writes its status row), "sync now", enrolling the station with
+// a code from county IT, and USB sticks (lessons in, outbox out). Requests
+// go through the store, so a running kiosk-sync process would take them
+// just the same.
+
+#include <cstdlib>
 
 #include "base/log.h"
 #include "kiosk/app.h"
@@ -10,6 +13,7 @@
 #include "sync/report_lookup.h"
 #include "sync/sync_engine.h"
 #include "sync/ticket_code.h"
+#include "sync/usb_sticks.h"
 
 namespace kiosk {
 
@@ -31,9 +35,21 @@ void App::On(const OpenSyncPage& open) {
   LoadSyncStatus(open.now);
 }
 
-// Also refreshes a report a villager is looking at: a reply may just have come.
+// Also refreshes a report a villager is looking at: a reply may just have
+// come; and the sticks once a USB job is done (a package, free space).
 void App::On(const SyncStatusChanged& changed) {
-  if (state_.screen == Screen::kAdminSync || state_.screen == Screen::kAdminEnrol) LoadSyncStatus(changed.now);
+  if (state_.screen == Screen::kAdminSync || state_.screen == Screen::kAdminEnrol ||
+      state_.screen == Screen::kAdminUsb) {
+    LoadSyncStatus(changed.now);
+  }
+  if (state_.screen == Screen::kAdminUsb) {
+    const auto& status = state_.sync.status;
+    const std::int64_t finished = status && status->usb_last ? status->usb_last->finished_at_s : 0;
+    if (finished != state_.usb.last_job_seen) {
+      state_.usb.message = {};  // "starts within seconds" is over: the outcome shows
+      LoadSticks();
+    }
+  }
   if (state_.screen == Screen::kCheckStatus && state_.check.status) {
     auto status = station_sync::CheckReport(store_, state_.check.status->ticket_code, changed.now);
     if (status) state_.check.status = std::move(*status);
@@ -80,6 +96,64 @@ void App::SubmitEnrolmentCode() {
   page.typed.clear();
   state_.screen = Screen::kAdminSync;
   LoadSyncStatus(page.read_at);
+}
+
+// ---- USB sticks ----
+
+void App::LoadSticks() {
+  UsbPage& usb = state_.usb;
+  const std::string chosen_dir = usb.chosen < usb.sticks.size() ? usb.sticks[usb.chosen].dir : "";
+  usb.sticks = station_sync::FindUsbSticks(store_);
+  usb.chosen = 0;
+  for (std::size_t i = 0; i < usb.sticks.size(); ++i) {
+    if (usb.sticks[i].dir == chosen_dir) usb.chosen = i;
+  }
+  usb.installed_version = std::atoll(store_.GetSetting("content.catalog_version").value_or("0").c_str());
+  const auto& status = state_.sync.status;
+  usb.last_job_seen = status && status->usb_last ? status->usb_last->finished_at_s : 0;
+}
+
+void App::On(const OpenUsbPage& open) {
+  if (state_.screen != Screen::kAdminSync) return;
+  state_.usb = UsbPage{};
+  state_.screen = Screen::kAdminUsb;
+  LoadSyncStatus(open.now);
+  LoadSticks();
+}
+
+void App::On(const LookForSticks&) {
+  if (state_.screen == Screen::kAdminUsb) LoadSticks();
+}
+
+void App::On(const ChooseStick& choose) {
+  if (state_.screen != Screen::kAdminUsb || choose.index >= state_.usb.sticks.size()) return;
+  state_.usb.chosen = choose.index;
+  state_.usb.message = {};
+}
+
+// Asks the engine; it takes the job within a second, or after the transfer
+// under way (a round yields to a stick).
+void App::On(const StartUsbJob& start) {
+  UsbPage& usb = state_.usb;
+  if (state_.screen != Screen::kAdminUsb) return;
+  if (usb.chosen >= usb.sticks.size()) {
+    usb.message = {"admin.usb.no_stick", {}, true};
+    return;
+  }
+  const station_sync::UsbStick& stick = usb.sticks[usb.chosen];
+  const bool import = start.job == station_sync::UsbJob::kImportPackage;
+  if (import && !stick.has_package) {
+    usb.message = {"admin.usb.no_package_on", {{"stick", stick.name}}, true};
+    return;
+  }
+  if (auto asked = station_sync::RequestUsbJob(store_, start.job, stick.dir); !asked) {
+    usb.message = {"admin.sync.request_failed", {{"reason", asked.error().message}}, true};
+    return;
+  }
+  base::LogInfo("usb", std::string("the administrator asked to ") +
+                           (import ? "bring lessons in from " : "copy the outbox to ") + stick.dir);
+  usb.message = {import ? "admin.usb.import_requested" : "admin.usb.export_requested", {{"stick", stick.name}}, false};
+  LoadSyncStatus(start.now);
 }
 
 void App::LoadNotices() { state_.notices = station_sync::LoadNotices(store_); }

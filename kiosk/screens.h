@@ -130,6 +130,13 @@ struct SyncPageView {
 };
 void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector<Action>& actions);
 void DrawEnrolCode(Ui& ui, const SyncPage& page, std::vector<Action>& actions);
+struct UsbPageView {
+  const SyncPage* sync = nullptr;  // its status: the USB job waiting, under way, last
+  const UsbPage* usb = nullptr;
+  std::int64_t now = 0;
+  int utc_offset_minutes = 480;
+};
+void DrawAdminUsb(Ui& ui, UiState& state, const UsbPageView& view, std::vector<Action>& actions);
 // Shown instead of everything when the store cannot be opened.
 void DrawStartupError(Ui& ui, const std::string& detail);
 

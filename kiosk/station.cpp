@@ -54,6 +54,8 @@ constexpr std::uint64_t kFrameIntervalMs = 16;  // while animating
 constexpr int kFramesAfterInput = 3;         // ImGui settles within a few frames
 constexpr std::uint64_t kPlaybackProgressMs = 250;  // position, time text, subtitles
 constexpr std::uint64_t kMediaFrameMs = 40;  // camera preview and level meter: 25 fps
+constexpr std::uint64_t kStickLookMs = 3000;  // the USB page notices a stick plugged in
+constexpr std::uint64_t kPinyinPollMs = 100;
 
 double ProcessCpuMs() {
   timespec t{};
@@ -137,6 +139,7 @@ class Station final : public ScriptHost {
   void HandleEvent(const SDL_Event& event);
   int WaitTimeoutMs(std::uint64_t now_ms) const;
   void CheckIdleTimeout(std::uint64_t now_ms);
+  void LookForSticksWhileShown(std::uint64_t now_ms);
   void DrawFrame();
   void DrawScreen(std::vector<Action>& actions);
   void WatchAdminGesture(std::vector<Action>& actions);
@@ -207,6 +210,10 @@ class Station final : public ScriptHost {
   bool first_frame_drawn_ = false;
   std::uint64_t last_frame_ms_ = 0;
   std::uint64_t last_input_ms_ = 0;
+  std::uint64_t next_stick_look_ms_ = 0;
+  // The keyboard says "preparing" until the pinyin engine settles; the
+  // loop looks every kPinyinPollMs until then and redraws once.
+  PinyinReadiness pinyin_shown_ = PinyinReadiness::kDeploying;
   std::string clock_text_;
   std::int64_t atlas_content_stamp_ = 0;  // the content/catalog.json the atlas covers
   std::string screenshot_path_;
@@ -292,7 +299,8 @@ void Station::StartSync() {
 // that just enrolled can take reports now (the county's key came with it).
 void Station::OnSyncStatusChanged() {
   const Screen screen = app_->state().screen;
-  if (screen == Screen::kAdminSync || screen == Screen::kAdminEnrol || screen == Screen::kCheckStatus) {
+  if (screen == Screen::kAdminSync || screen == Screen::kAdminEnrol || screen == Screen::kAdminUsb ||
+      screen == Screen::kCheckStatus) {
     Apply({SyncStatusChanged{}});
   }
   if (!outbox_) {
@@ -593,8 +601,20 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
   if (app_ && app_->state().screen != Screen::kHome) {
     wake = std::min<std::uint64_t>(wake, last_input_ms_ + options_.idle_timeout_s * 1000ull);
   }
+  if (app_ && app_->state().screen == Screen::kAdminUsb) wake = std::min(wake, next_stick_look_ms_);
+  if (pinyin_ && pinyin_shown_ == PinyinReadiness::kDeploying) wake = std::min(wake, now_ms + kPinyinPollMs);
   if (script_ && !script_->finished()) wake = std::min(wake, std::max(now_ms, script_->NextWakeMs()));
   return static_cast<int>(wake > now_ms ? wake - now_ms : 0);
+}
+
+void Station::LookForSticksWhileShown(std::uint64_t now_ms) {
+  if (!app_ || app_->state().screen != Screen::kAdminUsb) {
+    next_stick_look_ms_ = now_ms + kStickLookMs;  // the page looks when it opens
+    return;
+  }
+  if (now_ms < next_stick_look_ms_) return;
+  next_stick_look_ms_ = now_ms + kStickLookMs;
+  Apply({LookForSticks{}});
 }
 
 void Station::CheckIdleTimeout(std::uint64_t now_ms) {
@@ -603,6 +623,8 @@ void Station::CheckIdleTimeout(std::uint64_t now_ms) {
   const AppState& state = app_->state();
   if (state.screen == Screen::kPlayer && !state.controls.paused) last_input_ms_ = now_ms;  // someone is watching
   if (state.report.recording || state.report.saving) last_input_ms_ = now_ms;  // someone is speaking
+  // Someone waits for a stick: an import of gigabytes takes a while.
+  if (state.screen == Screen::kAdminUsb && state.sync.status && state.sync.status->usb_pending) last_input_ms_ = now_ms;
   if (now_ms - last_input_ms_ < options_.idle_timeout_s * 1000ull) return;
   base::LogInfo("station", "no input for " + std::to_string(options_.idle_timeout_s) + " s: back home");
   Apply({IdleTimeout{}});
@@ -692,6 +714,9 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       break;
     case Screen::kAdminEnrol:
       DrawEnrolCode(ui_, state.sync, actions);
+      break;
+    case Screen::kAdminUsb:
+      DrawAdminUsb(ui_, ui_state_, {&state.sync, &state.usb, WallClockUnix(), 480}, actions);
       break;
     case Screen::kNotice:
       if (state.notice_shown < state.notices.size()) DrawNotice(ui_, state.notices[state.notice_shown], actions);
@@ -979,6 +1004,11 @@ int Station::Run() {
       break;
     }
     CheckIdleTimeout(now_ms);
+    LookForSticksWhileShown(now_ms);
+    if (pinyin_ && pinyin_->readiness() != pinyin_shown_) {
+      pinyin_shown_ = pinyin_->readiness();
+      frames_pending_ = std::max(frames_pending_, 1);
+    }
     if (sync_changed_.exchange(false) && app_) OnSyncStatusChanged();
     if (ContentStamp() != atlas_content_stamp_) OnContentChanged();
     ServicePlayback(now_ms);

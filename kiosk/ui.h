@@ -69,6 +69,7 @@ struct UiState {
   ScrollState library_scroll;
   ScrollState replies_scroll;
   ScrollState sync_scroll;
+  ScrollState usb_scroll;
   std::uint64_t library_generation = 0;  // the shelf the scroll position belongs to
   // Player controls: shown until this time (ui.now_s); a scrub in progress.
   double player_controls_until_s = 0;
