@@ -17,12 +17,14 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/log.h"
 #include "store/catalog.h"
 #include "store/lessons.h"
 #include "store/store.h"
 #include "sync/content_sync.h"
 #include "sync/package_import.h"
 #include "tests/base/scratch_dir.h"
+#include "tests/player/clips.h"
 #include "tests/sync/fault_proxy.h"
 #include "tests/sync/test_http_server.h"
 
@@ -148,6 +150,23 @@ struct Station {
 
 using Ids = std::vector<std::string>;
 
+// The log, written to a file for one test case: refusals must say why
+// where the administrator and county IT look.
+class CapturedLog {
+ public:
+  explicit CapturedLog(const test::ScratchDir& dir) : path_(dir.File("test.log")) {
+    base::ConfigureLog({base::LogLevel::kInfo, base::LogLevel::kInfo, path_});
+  }
+  ~CapturedLog() { base::ConfigureLog({}); }
+  std::string Text() const {
+    auto text = base::ReadFile(path_);
+    return text.ok() ? *text : "";
+  }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 TEST_CASE("a catalog that is malformed or names unsafe files is refused with the reason", "[sync]") {
@@ -269,6 +288,45 @@ TEST_CASE("a signed catalog is installed: lessons play from verified blobs, cata
   }
 }
 
+TEST_CASE("a catalog update that drops the lesson playing: it plays to the end, decoded from the removed file",
+          "[sync][player]") {
+  Station station;
+  const std::string clip = player_test::MakeClip(
+      "lesson.mp4", player_test::VideoInput(3) + " " + player_test::AudioInput(3) +
+                        " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
+  station.content.files["b"] = test::FileBytes(clip);
+  station.site->blobs[test::Sha256Hex(station.content.files["b"])] = station.content.files["b"];
+  station.Publish(station.content.Catalog(5, {"a", "b"}));
+  ContentSync sync(*station.library, station.Options());
+  REQUIRE(sync.RunOnce().ok());
+  const std::string playing = station.BlobFile(station.content.files["b"]);
+  REQUIRE(Exists(playing));
+
+  // A second into the lesson, the county's next catalog no longer has it.
+  bool updated = false;
+  player_test::PlayParams params;
+  params.on_tick = [&](player::Player& player, const std::optional<player::VideoFrame>&) {
+    if (!updated && player.Status().position_ms >= 1000) {
+      updated = true;
+      station.Publish(station.content.Catalog(6, {"a"}));
+      auto update = sync.RunOnce();
+      REQUIRE(update.ok());
+      CHECK(update->removed_files == 1);
+      CHECK(station.OfferedIds() == Ids{"a"});
+      CHECK_FALSE(Exists(playing));
+    }
+    return true;
+  };
+  const player_test::PlayRun run = player_test::PlayToEnd(playing, params);
+  REQUIRE(run.open_ok);
+  REQUIRE(updated);
+  REQUIRE_FALSE(run.timed_out);
+  CHECK(run.status.state == player::State::kEnded);
+  CHECK(run.status.counters.frames_decoded == 75);  // 3 s at 25 fps, every one
+  CHECK(run.status.counters.decode_errors == 0);
+  CHECK(run.status.position_ms >= 2800);
+}
+
 TEST_CASE("a busy county's Retry-After outlives the pass it ended, catalog or blob", "[sync]") {
   Station station;
   station.Publish(station.content.Catalog(5, {"a"}));
@@ -351,6 +409,8 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
   const std::string accepted = test::FileBytes(station.dir.File("content/catalog.signed.json"));
   const std::string mirror = test::FileBytes(station.dir.File("content/catalog.json"));
   const minisign::SecretKey stranger = minisign::GenerateKey();
+  CapturedLog log(station.dir);
+  std::string refusal;
 
   SECTION("bad signature") {
     station.Publish(station.content.Catalog(6, {"c"}));
@@ -358,18 +418,21 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("signature does not match"));
+    refusal = refused.error().message;
   }
   SECTION("unknown key") {
     station.Publish(station.content.Catalog(6, {"c"}), &stranger);
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("another key"));
+    refusal = refused.error().message;
   }
   SECTION("older version") {
     station.Publish(station.content.Catalog(4, {"c"}));
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("no rollback"));
+    refusal = refused.error().message;
   }
   SECTION("same version, other content") {
     // (Over the network the ETag already says "unchanged"; a stick can carry anything.)
@@ -377,6 +440,7 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = station.library->Accept(text, minisign::Sign(text, station.key, "x"), kNow);
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("not newer"));
+    refusal = refused.error().message;
   }
   SECTION("expired, by the county's clock") {
     json catalog = station.content.Catalog(6, {"c"});
@@ -386,6 +450,7 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("expired"));
+    refusal = refused.error().message;
   }
   SECTION("a ../ name") {
     json catalog = station.content.Catalog(6, {"c"});
@@ -394,6 +459,7 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("not a safe file name"));
+    refusal = refused.error().message;
   }
   SECTION("an absolute name") {
     json catalog = station.content.Catalog(6, {"c"});
@@ -402,6 +468,7 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("not a safe file name"));
+    refusal = refused.error().message;
   }
   SECTION("oversized") {
     json catalog = station.content.Catalog(6, {"c"});
@@ -415,14 +482,18 @@ TEST_CASE("a refused catalog changes nothing: the installed lessons and their fi
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("over the 8 MiB limit"));
+    refusal = refused.error().message;
   }
   SECTION("malformed") {
     station.Publish(std::string("{\"format\": 2, \"version\": 6, \"lessons\": [}"));
     auto refused = sync.RunOnce();
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("not valid JSON"));
+    refusal = refused.error().message;
   }
 
+  // Logged as an error with its reason, and what stays.
+  CHECK_THAT(log.Text(), Catch::Contains(" E content: " + refusal + "; the installed content stays"));
   CHECK(station.OfferedIds() == Ids{"a", "b"});
   CHECK(station.library->accepted_version() == 5);
   CHECK(test::FileBytes(station.dir.File("content/catalog.signed.json")) == accepted);
@@ -437,10 +508,16 @@ TEST_CASE("a tampered or missing blob keeps its lesson waiting while the others 
   station.site->blobs.erase(test::Sha256Hex(station.content.files["c"]));
   station.Publish(station.content.Catalog(5, {"a", "b", "c", "d"}));
   ContentSync sync(*station.library, station.Options());
+  CapturedLog log(station.dir);
   auto first = sync.RunOnce();
   REQUIRE_FALSE(first.ok());
   CHECK(first.error().code == base::ErrorCode::kCorrupt);
   CHECK(station.OfferedIds() == Ids{"a", "d"});
+  // Each file that did not come says which and why.
+  const std::string logged = log.Text();
+  const auto shown = [&](const std::string& id) { return test::Sha256Hex(station.content.files[id]).substr(0, 12); };
+  CHECK_THAT(logged, Catch::Contains("W content: file b.mp4 (" + shown("b") + "): county offers 19 bytes") &&
+                         Catch::Contains("W content: file c.mp4 (" + shown("c") + "): the county has no blob"));
   CHECK_FALSE(Exists(station.BlobFile(station.content.files["b"])));
 
   // The county's copy is repaired: the next pass completes the catalog.
@@ -544,9 +621,12 @@ TEST_CASE("a USB package goes through the same checks, big blobs in parts", "[sy
   }
   SECTION("a package signed by another key is refused") {
     write_package(station.content.Catalog(8, {"d"}), minisign::GenerateKey());
+    CapturedLog log(station.dir);
     auto refused = ImportPackage(*station.library, station.dir.File("stick"));
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("another key"));
+    CHECK_THAT(log.Text(), Catch::Contains(" E content: catalog refused: minisign: signed by another key") &&
+                               Catch::Contains("; the installed content stays"));
     CHECK(station.OfferedIds() == Ids{"a", "b"});
   }
   SECTION("a tampered blob on the stick is not installed") {
@@ -554,17 +634,22 @@ TEST_CASE("a USB package goes through the same checks, big blobs in parts", "[sy
     std::string wrong = station.content.files["d"];
     wrong[100] ^= 1;
     REQUIRE(base::WriteFileDurably(package + "/blobs/" + test::Sha256Hex(station.content.files["d"]), wrong).ok());
+    CapturedLog log(station.dir);
     auto result = ImportPackage(*station.library, station.dir.File("stick"));
     REQUIRE(result.ok());
     CHECK(result->blobs_missing == 1);
+    CHECK_THAT(log.Text(), Catch::Contains(" W content: file d.mp4 (" +
+                                           test::Sha256Hex(station.content.files["d"]).substr(0, 12) + "): "));
     CHECK(station.OfferedIds() == Ids{"a", "b"});
     CHECK_FALSE(Exists(station.BlobFile(station.content.files["d"])));
   }
   SECTION("an older package is refused") {
     write_package(station.content.Catalog(6, {"a"}), station.key);
+    CapturedLog log(station.dir);
     auto refused = ImportPackage(*station.library, station.dir.File("stick"));
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message, Catch::Contains("no rollback"));
+    CHECK_THAT(log.Text(), Catch::Contains(" E content: " + refused.error().message + "; the installed content stays"));
   }
 }
 
