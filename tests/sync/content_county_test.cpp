@@ -24,6 +24,7 @@
 #include "tests/base/scratch_dir.h"
 #include "tests/county/county_fixture.h"
 #include "tests/sync/fault_proxy.h"
+#include "tests/sync/running_engine.h"
 #include "tests/sync/report_fixture.h"
 #include "tests/sync/test_http_server.h"
 
@@ -247,17 +248,7 @@ TEST_CASE("the county restarted in the middle of a download: the station goes on
   options.data_dir = station.dir.path();
   options.round_backoff = {200, 1000};
   options.content_checkpoint_interval_ms = 500;
-  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
-  std::atomic<bool> stop{false};
-  std::thread running([&] { engine.RunUntil(stop); });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      thread.join();
-    }
-  } joiner{stop, running};
+  test::RunningEngine engine(*station.db, options);
 
   // Restart once the station has recorded a durable length (its first
   // checkpoint): that, not what crossed the wire, is where it goes on from.
@@ -417,17 +408,7 @@ TEST_CASE("the admin area's USB requests are done by the running engine: lessons
   SyncOptions options;
   options.data_dir = station.dir.path();
   options.round_backoff = {60'000, 60'000};
-  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
-  std::atomic<bool> stop{false};
-  std::thread running([&] { engine.RunUntil(stop); });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      thread.join();
-    }
-  } joiner{stop, running};
+  test::RunningEngine engine(*station.db, options);
   const auto wait_for_outcome = [&](UsbJob job) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {
@@ -476,17 +457,7 @@ TEST_CASE("a USB job asked for during a slow download is done within seconds, an
   options.data_dir = station.dir.path();
   options.round_backoff = {200, 1000};
   options.content_checkpoint_interval_ms = 500;
-  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
-  std::atomic<bool> stop{false};
-  std::thread running([&] { engine.RunUntil(stop); });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      thread.join();
-    }
-  } joiner{stop, running};
+  test::RunningEngine engine(*station.db, options);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   const auto status_now = [&] {

@@ -22,6 +22,7 @@
 #include "sync/sync_engine.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
+#include "tests/sync/running_engine.h"
 
 namespace {
 
@@ -166,18 +167,7 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
   SyncOptions options;
   options.data_dir = station.path();
   options.skip_content = true;
-  SyncEngine engine(**db, PosixFileSystem(), SystemClock(), options);
-  std::atomic<bool> stop{false};
-  std::thread running([&] { engine.RunUntil(stop); });
-  // Stops the engine however the test ends (a failed REQUIRE throws).
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      thread.join();
-    }
-  } joiner{stop, running};
+  test::RunningEngine engine(**db, options);
 
   // The window is closed: nothing happens by itself.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

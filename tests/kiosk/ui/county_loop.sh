@@ -7,6 +7,7 @@
 # reads it (`county open`, decrypted with the county's key) and replies
 # (`county reply`); the kiosk shows the reply on the report still open.
 set -euo pipefail
+. "$(dirname "$0")/county_server.sh"
 kiosk=$1 county=$2 county_server=$3 kiosk_sync=$4 script=$5
 work=$(mktemp -d "${STATION_TEST_TMP:-/tmp}/county-loop-XXXXXX")
 cleanup() {
@@ -31,15 +32,7 @@ JSON
 "$county" publish --data "$county_dir" --package "$package" >/dev/null
 code=$("$county" enrol-code --data "$county_dir" --village 石桥村)
 
-"$county_server" --data "$county_dir" --listen 127.0.0.1:0 > "$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(grep -o 'HTTP on 127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "county-server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+start_county_server "$county_server" "$county_dir" "$work/server.log"
 
 # County IT at the console: as soon as the report is in, read it and reply,
 # then ask the station's running engine for a round (the admin's "sync now").

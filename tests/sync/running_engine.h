@@ -1,0 +1,34 @@
+// RunningEngine: a SyncEngine running as in the kiosk (RunUntil on a thread
+// of its own) for the life of a test scope; it stops and joins however the
+// test ends (a failed REQUIRE throws).
+#pragma once
+
+#include <atomic>
+#include <thread>
+#include <utility>
+
+#include "sync/clock.h"
+#include "sync/file_system.h"
+#include "sync/sync_engine.h"
+
+namespace test {
+
+class RunningEngine {
+ public:
+  RunningEngine(store::Store& store, station_sync::SyncOptions options)
+      : engine_(store, station_sync::PosixFileSystem(), station_sync::SystemClock(), std::move(options)),
+        thread_([this] { engine_.RunUntil(stop_); }) {}
+  ~RunningEngine() {
+    stop_ = true;
+    thread_.join();
+  }
+  RunningEngine(const RunningEngine&) = delete;
+  RunningEngine& operator=(const RunningEngine&) = delete;
+
+ private:
+  station_sync::SyncEngine engine_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts once the engine is built
+};
+
+}  // namespace test
