@@ -15,7 +15,8 @@ const std::map<std::string_view, Kind>& Verbs() {
       {"click", Kind::kClick},       {"long-press", Kind::kLongPress},
       {"drag", Kind::kDrag},         {"type", Kind::kType},
       {"key", Kind::kKey},           {"wait", Kind::kWait},
-      {"wait-for", Kind::kWaitFor},  {"expect", Kind::kExpect}, {"expect-absent", Kind::kExpectAbsent},
+      {"wait-for", Kind::kWaitFor},  {"wait-for-text", Kind::kWaitForText},
+      {"expect", Kind::kExpect},     {"expect-absent", Kind::kExpectAbsent},
       {"expect-screen", Kind::kExpectScreen},
       {"screenshot", Kind::kScreenshot}, {"quit", Kind::kQuit},
   };
@@ -114,6 +115,17 @@ base::Result<ScriptStep> ParseStep(const std::vector<std::string>& tokens, int l
       auto ms = number(next);
       step.duration_ms = ms ? static_cast<int>(*ms) : default_ms;
       if (next + (ms ? 1 : 0) != tokens.size()) return fail("too many words for " + tokens[0]);
+      break;
+    }
+    case Kind::kWaitForText: {
+      // A widget by id (not a point: a point has no text), the text, [ms].
+      if (argc < 2 || argc > 3 || ReadTarget(tokens, 1, step.target) != 1 || step.target.at_point) {
+        return fail("wait-for-text takes a widget, the text it must contain, and milliseconds if not 5000");
+      }
+      step.text = tokens[2];
+      auto ms = number(3);
+      if (argc == 3 && !ms) return fail("wait-for-text: milliseconds expected after the text");
+      step.duration_ms = ms ? static_cast<int>(*ms) : 5000;
       break;
     }
     case Kind::kWait: {

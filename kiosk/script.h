@@ -36,7 +36,7 @@ struct ScriptTarget {
 
 struct ScriptStep {
   enum class Kind {
-    kTap, kClick, kLongPress, kDrag, kType, kKey, kWait, kWaitFor,
+    kTap, kClick, kLongPress, kDrag, kType, kKey, kWait, kWaitFor, kWaitForText,
     kExpect, kExpectAbsent, kExpectScreen, kScreenshot, kQuit,
   };
   Kind kind;
@@ -44,7 +44,7 @@ struct ScriptStep {
   ScriptTarget target;
   float dx = 0, dy = 0;
   int duration_ms = 0;
-  std::string text;       // typed text, key name, screen name or file name
+  std::string text;       // typed text, key name, screen name, file name or text awaited
 };
 
 base::Result<std::vector<ScriptStep>> ParseScript(std::string_view text);

@@ -167,6 +167,16 @@ bool ScriptRunner::StepComplete(ScriptHost& host, const ScriptStep& step, std::u
                        ShownWidgets(host.Widgets()) + ")");
       }
       return false;
+    case Kind::kWaitForText: {
+      const WidgetInfo* widget = host.Widgets().Find(step.target.name);
+      if (widget && widget->label.find(step.text) != std::string::npos) return true;
+      if (elapsed >= static_cast<std::uint64_t>(step.duration_ms)) {
+        Fail(step, widget ? "still says \"" + widget->label + "\" after " + std::to_string(step.duration_ms) + " ms"
+                          : "did not appear within " + std::to_string(step.duration_ms) + " ms (shown: " +
+                                ShownWidgets(host.Widgets()) + ")");
+      }
+      return false;
+    }
     case Kind::kExpect:
       if (!host.Widgets().Find(step.target.name)) {
         Fail(step, "is not on screen (shown: " + ShownWidgets(host.Widgets()) + ")");

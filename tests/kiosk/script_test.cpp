@@ -17,9 +17,11 @@ TEST_CASE("A script parses into steps with targets, numbers and quoted text", "[
       "wait-for admin.save\n"
       "screenshot home.png\n"
       "quit\n"
-      "expect-absent lesson.broken\n");
+      "expect-absent lesson.broken\n"
+      "wait-for-text reply.0 \"明天来修\" 90000\n"
+      "wait-for-text usb.last 份报告\n");
   REQUIRE(steps.ok());
-  REQUIRE(steps->size() == 11);
+  REQUIRE(steps->size() == 13);
   const auto& s = *steps;
   CHECK(s[0].kind == Kind::kTap);
   CHECK(s[0].target.name == "home.watch");
@@ -37,6 +39,11 @@ TEST_CASE("A script parses into steps with targets, numbers and quoted text", "[
   CHECK(s[9].kind == Kind::kQuit);
   CHECK(s[10].kind == Kind::kExpectAbsent);
   CHECK(s[10].target.name == "lesson.broken");
+  CHECK(s[11].kind == Kind::kWaitForText);
+  CHECK(s[11].target.name == "reply.0");
+  CHECK(s[11].text == "明天来修");
+  CHECK(s[11].duration_ms == 90000);
+  CHECK(s[12].duration_ms == 5000);
   CHECK(s[0].line == 2);
 }
 
@@ -49,6 +56,9 @@ TEST_CASE("Script mistakes are refused with their line number", "[kiosk][script]
       {"drag a 10", "drag needs dx dy"},
       {"quit now", "quit takes nothing"},
       {"type two words", "takes one word"},
+      {"wait-for-text reply.0", "wait-for-text takes a widget, the text"},
+      {"wait-for-text 10 20 text", "wait-for-text takes a widget, the text"},
+      {"wait-for-text reply.0 text soon", "milliseconds expected"},
   }));
   auto steps = kiosk::ParseScript(text);
   REQUIRE_FALSE(steps.ok());
