@@ -50,9 +50,16 @@ bool PointerInput::Handle(const SDL_Event& event, ImVec2 window_size) {
 
 void PointerInput::BeginFrame(ImGuiIO& io, Gesture& gesture, double now_s, float drag_slop_px) {
   if (!down_ && lifted_) position_ = ImVec2(-FLT_MAX, -FLT_MAX);
+  bool moved = false;
   while (!queue_.empty()) {
     const Event event = queue_.front();
+    // A finger that moved and lifted within one (stalled) frame: this frame
+    // shows it down where it moved to, so a list follows the drag; the
+    // release comes next frame.
+    if (event.kind == Event::Kind::kUp && down_ && moved) break;
     queue_.pop_front();
+    moved = moved || (event.kind == Event::Kind::kMove && down_ &&
+                      (event.position.x != position_.x || event.position.y != position_.y));
     position_ = event.position;
     lifted_ = false;
     if (event.kind == Event::Kind::kDown && !down_) {
@@ -70,7 +77,12 @@ void PointerInput::BeginFrame(ImGuiIO& io, Gesture& gesture, double now_s, float
   gesture.position = position_;
   if (gesture.down && !gesture.dragging) {
     const float dx = position_.x - gesture.start.x, dy = position_.y - gesture.start.y;
-    gesture.dragging = std::sqrt(dx * dx + dy * dy) > drag_slop_px;
+    const float distance = std::sqrt(dx * dx + dy * dy);
+    gesture.dragging = distance > drag_slop_px;
+    if (gesture.dragging) {
+      const float at_slop = drag_slop_px / distance;
+      gesture.drag_origin = ImVec2(gesture.start.x + dx * at_slop, gesture.start.y + dy * at_slop);
+    }
   }
   io.MousePos = position_;
   io.MouseDown[0] = down_;

@@ -45,6 +45,10 @@ struct Gesture {
   bool consumed = false;   // a long-press already acted on it
   ImVec2 start{0, 0};
   ImVec2 position{0, 0};
+  // Where the finger crossed the slop (on the way from start), once
+  // dragging: a drag moves things from here, not from the first move seen,
+  // which on a stalled frame may already be the end of the drag.
+  ImVec2 drag_origin{0, 0};
   double down_time_s = 0;
 };
 

@@ -321,7 +321,7 @@ void BeginTouchScroll(Ui& ui, const char* id, ImVec2 size, ScrollState& state) {
   if (g.down && g.dragging && started_inside) {
     if (!state.dragging) {
       state.dragging = true;
-      state.drag_start_offset = state.offset + (g.position.y - g.start.y);  // no jump at the slop
+      state.drag_start_offset = state.offset + (g.drag_origin.y - g.start.y);  // no jump by the slop
       state.tracker.Reset();
       state.momentum.Stop();
     }
