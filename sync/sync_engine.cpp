@@ -423,6 +423,7 @@ base::Result<Enrolment> SyncEngine::Enrol(const std::string& code) {
   if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
   base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
   if (!lock.ok()) return lock.error();
+  round_cancel_.store(stopping_.load());  // a round paused for a USB job does not stop this
   std::string server = options_.server_url;
   if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
   if (server.empty()) {
