@@ -4,8 +4,6 @@
 // go through the store, so a running kiosk-sync process would take them
 // just the same.
 
-#include <cstdlib>
-
 #include "base/log.h"
 #include "kiosk/app.h"
 #include "store/store.h"
@@ -108,7 +106,7 @@ void App::LoadSticks() {
   for (std::size_t i = 0; i < usb.sticks.size(); ++i) {
     if (usb.sticks[i].dir == chosen_dir) usb.chosen = i;
   }
-  usb.installed_version = std::atoll(store_.GetSetting("content.catalog_version").value_or("0").c_str());
+  usb.installed_version = station_sync::RecordedCatalogVersion(store_);
   const auto& status = state_.sync.status;
   usb.last_job_seen = status && status->usb_last ? status->usb_last->finished_at_s : 0;
 }

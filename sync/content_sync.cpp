@@ -360,15 +360,18 @@ bool ContentLibrary::AcceptedUnderOtherKey() const {
   return signer && *signer != minisign::PublicKeyLine(key_);
 }
 
-std::int64_t ContentLibrary::accepted_version() const {
-  if (AcceptedUnderOtherKey()) return 0;
-  const auto text = store_.GetSetting(kVersionSetting);
+std::int64_t RecordedCatalogVersion(const store::Store& store) {
+  const auto text = store.GetSetting(kVersionSetting);
   if (!text) return 0;
   try {
     return std::stoll(*text);
   } catch (...) {
     return 0;
   }
+}
+
+std::int64_t ContentLibrary::accepted_version() const {
+  return AcceptedUnderOtherKey() ? 0 : RecordedCatalogVersion(store_);
 }
 
 base::Result<std::optional<ContentCatalog>> ContentLibrary::Accepted() {

@@ -56,6 +56,11 @@ namespace station_sync {
 
 inline constexpr std::int64_t kMaxCatalogBytes = 8 << 20;
 
+// The version of the catalog this station last accepted, as recorded (0:
+// none), for display; ContentLibrary::accepted_version() also asks whose
+// key signed it.
+std::int64_t RecordedCatalogVersion(const store::Store& store);
+
 struct CatalogBlob {
   std::string sha256;
   std::int64_t size_bytes = 0;
