@@ -399,6 +399,8 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
     base::LogWarn("delivery", "report " + id + " not delivered (try " + std::to_string(attempt) +
                                   "): " + failure->message);
     ++out.reports_failed;
+    out.last_report_failure = failure->message;
+    out.last_report_failure_was_link = failure->kind == Failure::kTransport;
     if (failure->kind == Failure::kWait) outcome = Outcome::kWaitForCounty;
     if (failure->kind == Failure::kUnauthorized) outcome = Outcome::kUnauthorized;
   }
@@ -408,7 +410,7 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
   if (base::Status marked = queue_.MarkFailed(id, retry_at, failure->message); !marked.ok()) {
     base::LogError("delivery", "cannot record the failure of " + id + ": " + marked.error().message);
   }
-  if (outcome == Outcome::kUnauthorized) out.errors.push_back("the county no longer knows this station: enrol again");
+  if (outcome == Outcome::kUnauthorized) out.problems.push_back(MakeProblem(problem::kUnknownStation));
   return outcome;
 }
 
@@ -496,9 +498,11 @@ std::vector<std::string> AnsweredIds(const json& body, const char* id_key) {
   return ids;
 }
 
-std::string DescribeFailure(const base::Result<CountyResponse>& answer, const std::string& what) {
-  if (!answer.ok()) return what + ": " + answer.error().message;
-  return what + ": HTTP " + std::to_string(answer->status) + " " + answer->error;
+// No answer (or none from the county) says the link is the trouble; an
+// answer that is not a success, the county.
+SyncProblem DescribeFailure(const base::Result<CountyResponse>& answer, const std::string& what) {
+  if (!answer.ok()) return MakeProblem(problem::kUnreachable, what + ": " + answer.error().message);
+  return MakeProblem(problem::kCountyStepFailed, what + ": HTTP " + std::to_string(answer->status) + " " + answer->error);
 }
 
 }  // namespace
@@ -515,7 +519,7 @@ base::Status Delivery::SendRatings(DeliveryReport& out) {
     base::Result<CountyResponse> answer =
         county_.Call("POST", "/v1/ratings", json{{"ratings", items}}.dump());
     if (!answer.ok() || answer->status != 200) {
-      out.errors.push_back(DescribeFailure(answer, "ratings"));
+      out.problems.push_back(DescribeFailure(answer, "ratings"));
       return base::Ok();
     }
     const std::int64_t now_s = clock_.NowSeconds();
@@ -545,7 +549,7 @@ base::Status Delivery::SendWatchRecords(DeliveryReport& out) {
     base::Result<CountyResponse> answer =
         county_.Call("POST", "/v1/watch-records", json{{"records", items}}.dump());
     if (!answer.ok() || answer->status != 200) {
-      out.errors.push_back(DescribeFailure(answer, "watch records"));
+      out.problems.push_back(DescribeFailure(answer, "watch records"));
       return base::Ok();
     }
     const std::vector<std::string> ids =
@@ -568,8 +572,8 @@ base::Status Delivery::SendWatchRecords(DeliveryReport& out) {
     if (marked == 0) {
       // The county answered but named none of them: sending the same batch
       // again would loop. Try next round.
-      out.errors.push_back("watch records: the county accepted none of " +
-                           std::to_string(records->size()));
+      out.problems.push_back(MakeProblem(problem::kCountyStepFailed, "watch records: the county accepted none of " +
+                                                                         std::to_string(records->size())));
       return base::Ok();
     }
   }
@@ -602,7 +606,7 @@ base::Result<bool> Delivery::SendHealth(const std::string& data_dir,
   base::Result<CountyResponse> answer =
       county_.Call("POST", "/v1/health", body.dump(-1, ' ', false, json::error_handler_t::replace));
   if (answer.ok() && answer->status == 200) return true;
-  out.errors.push_back(DescribeFailure(answer, "health"));
+  out.problems.push_back(DescribeFailure(answer, "health"));
   return false;
 }
 
@@ -637,13 +641,13 @@ base::Status Delivery::ApplyEvents(DeliveryReport& out) {
         "GET", "/v1/events?after=" + std::to_string(cursor) + "&limit=100", "", headers);
     if (answer.ok() && answer->status == 304) return base::Ok();
     if (!answer.ok() || answer->status != 200) {
-      out.errors.push_back(DescribeFailure(answer, "events"));
+      out.problems.push_back(DescribeFailure(answer, "events"));
       return base::Ok();
     }
     const json body = json::parse(answer->body, nullptr, false);
     const std::optional<std::int64_t> next = JsonInt(body, "next");
     if (!next || *next < cursor || !body.contains("events") || !body["events"].is_array()) {
-      out.errors.push_back("events: an answer without a usable cursor");
+      out.problems.push_back(MakeProblem(problem::kCountyStepFailed, "events: an answer without a usable cursor"));
       return base::Ok();
     }
 

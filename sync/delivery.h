@@ -42,6 +42,7 @@
 #include "base/result.h"
 #include "sync/clock.h"
 #include "sync/file_system.h"
+#include "sync/sync_problem.h"
 #include "sync/outbox_queue.h"
 #include "sync/transfer.h"
 
@@ -172,8 +173,10 @@ struct DeliveryReport {
   int watch_records_uploaded = 0;
   int events_applied = 0;
   std::int64_t earliest_retry_after_s = 0;  // the largest Retry-After seen (0: none)
-  std::vector<std::string> errors;          // one line each, for the status
-  bool AllDelivered() const { return reports_failed == 0 && reports_refused == 0 && errors.empty(); }
+  std::vector<SyncProblem> problems;        // steps that failed, for the status
+  std::string last_report_failure;          // why the last report that failed did
+  bool last_report_failure_was_link = false;  // no answer, or none from the county
+  bool AllDelivered() const { return reports_failed == 0 && reports_refused == 0 && problems.empty(); }
 };
 
 class Delivery {

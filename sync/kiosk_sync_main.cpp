@@ -174,8 +174,8 @@ int main(int argc, char** argv) {
                 "watch records %d, events %d\n",
                 d.reports_due, d.reports_acknowledged, d.reports_failed, d.reports_refused,
                 d.ratings_uploaded, d.watch_records_uploaded, d.events_applied);
-    for (const std::string& e : round->errors) std::printf("error: %s\n", e.c_str());
-    for (const std::string& e : d.errors) std::printf("error: %s\n", e.c_str());
+    for (const SyncProblem& p : round->problems) std::printf("error: %s\n", ProblemText(p).c_str());
+    for (const SyncProblem& p : d.problems) std::printf("error: %s\n", ProblemText(p).c_str());
     if (!round->ran) return 2;
     return round->everything_delivered ? 0 : 1;
   }

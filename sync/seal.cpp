@@ -145,28 +145,29 @@ std::string FormatCountySecretKey(const CountySecretKey& key) {
          KeyFile(kCountySecretHeader, key.secret.data(), 32);
 }
 
-base::Result<StationKey> LoadOrCreateStationKey(FileSystem& fs, const std::string& path) {
+base::Result<StationKey> LoadStationKey(FileSystem& fs, const std::string& path) {
   EnsureSodium();
-  StationKey key;
   base::Result<std::string> text = fs.ReadFile(path);
-  if (text.ok()) {
-    if (base::Status parsed = ParseKeyFile(*text, kStationKeyHeader, key.secret_key.data(), 64);
-        !parsed.ok()) {
-      return base::MakeError(base::ErrorCode::kCorrupt,
-                             "station key " + path + " cannot be read (" +
-                                 parsed.error().message + "); it was left untouched");
-    }
-    // The secret key is seed || public key: the halves must agree.
-    StationKey derived;
-    crypto_sign_seed_keypair(derived.public_key.data(), derived.secret_key.data(),
-                             key.secret_key.data());
-    if (derived.secret_key != key.secret_key) {
-      return base::MakeError(base::ErrorCode::kCorrupt,
-                             "station key " + path + " is inconsistent; it was left untouched");
-    }
-    return derived;
+  if (!text.ok()) return text.error();
+  StationKey key;
+  if (base::Status parsed = ParseKeyFile(*text, kStationKeyHeader, key.secret_key.data(), 64); !parsed.ok()) {
+    return base::MakeError(base::ErrorCode::kCorrupt,
+                           "station key " + path + " cannot be read (" + parsed.error().message +
+                               "); it was left untouched");
   }
-  if (text.error().code != base::ErrorCode::kNotFound) return text.error();
+  // The secret key is seed || public key: the halves must agree.
+  StationKey derived;
+  crypto_sign_seed_keypair(derived.public_key.data(), derived.secret_key.data(), key.secret_key.data());
+  if (derived.secret_key != key.secret_key) {
+    return base::MakeError(base::ErrorCode::kCorrupt, "station key " + path + " is inconsistent; it was left untouched");
+  }
+  return derived;
+}
+
+base::Result<StationKey> LoadOrCreateStationKey(FileSystem& fs, const std::string& path) {
+  base::Result<StationKey> loaded = LoadStationKey(fs, path);
+  if (loaded.ok() || loaded.error().code != base::ErrorCode::kNotFound) return loaded;
+  StationKey key;
   crypto_sign_keypair(key.public_key.data(), key.secret_key.data());
   const std::string file = "# the station's signing key: keep secret, never copy\n" +
                            KeyFile(kStationKeyHeader, key.secret_key.data(), 64);

@@ -60,10 +60,12 @@ struct StationKey {
   std::array<unsigned char, 64> secret_key{};  // libsodium's seed || public key
 };
 
-// Reads the station's signing key from `path`, or makes one and writes it
-// durably with mode 0600 if there is none. A file that exists but cannot be
-// parsed is kCorrupt and is never replaced: the county knows the station by
-// this key.
+// Reads the station's signing key from `path`: kNotFound if there is none,
+// kCorrupt if the file cannot be parsed.
+base::Result<StationKey> LoadStationKey(FileSystem& fs, const std::string& path);
+// The same, but makes a key and writes it durably with mode 0600 if there is
+// none. A file that exists but cannot be parsed is never replaced: the
+// county knows the station by this key.
 base::Result<StationKey> LoadOrCreateStationKey(FileSystem& fs, const std::string& path);
 
 // ---- Per-report key and blobs ------------------------------------------------

@@ -5,10 +5,13 @@
 #include "sync/sync_engine.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -151,6 +154,7 @@ std::string UsbResultJson(const UsbJobResult& r) {
                         {"stick", r.stick_dir},
                         {"finished_at", r.finished_at_s},
                         {"error", r.error},
+                        {"error_code", r.error_code},
                         {"catalog_version", r.catalog_version},
                         {"blobs_copied", r.blobs_copied},
                         {"blobs_missing", r.blobs_missing},
@@ -171,6 +175,7 @@ std::optional<UsbJobResult> ParseUsbResult(const std::string& text) {
   r.stick_dir = j.value("stick", "");
   r.finished_at_s = j.value("finished_at", std::int64_t{0});
   r.error = j.value("error", "");
+  r.error_code = j.value("error_code", "");
   r.catalog_version = j.value("catalog_version", std::int64_t{0});
   r.blobs_copied = j.value("blobs_copied", 0);
   r.blobs_missing = j.value("blobs_missing", 0);
@@ -184,13 +189,17 @@ struct UsbRequest {
   std::string stick_dir;
 };
 
-std::optional<UsbRequest> ReadUsbRequest(const store::Store& store) {
-  const nlohmann::json j = nlohmann::json::parse(store.GetSetting(kUsbRequestSetting).value_or(""), nullptr, false);
+std::optional<UsbRequest> ParseUsbRequest(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   const std::optional<UsbJob> job = ParseUsbJob(j.value("job", ""));
   const std::string stick = j.value("stick", "");
   if (!job || stick.empty()) return std::nullopt;
   return UsbRequest{*job, stick};
+}
+
+std::optional<UsbRequest> ReadUsbRequest(const store::Store& store) {
+  return ParseUsbRequest(store.GetSetting(kUsbRequestSetting).value_or(""));
 }
 
 }  // namespace
@@ -213,7 +222,8 @@ base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t 
       store.handle(),
       "SELECT progress_what, progress_done_bytes, progress_total_bytes, progress_rate_bytes_per_s, "
       "progress_at, last_error, last_error_at, last_round_at, last_success_at, next_round_at, "
-      "round_failures, clock_offset_s, sync_now_requested, enrolment_code FROM sync_state WHERE id = 1");
+      "round_failures, clock_offset_s, sync_now_requested, enrolment_code, last_error_problems "
+      "FROM sync_state WHERE id = 1");
   if (!state.ok()) return state.error();
   base::Result<bool> row = state->Step();
   if (!row.ok()) return row.error();
@@ -232,6 +242,7 @@ base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t 
     status.clock_offset_s = OptionalInt(*state, 11);
     status.sync_now_pending = state->Int(12) != 0;
     status.enrolment_pending = !state->Text(13).empty();
+    status.last_problems = ParseProblems(state->Text(14));
     if (status.rate_bytes_per_s > 0 && status.total_bytes >= status.done_bytes) {
       status.seconds_left = (status.total_bytes - status.done_bytes) / status.rate_bytes_per_s;
     }
@@ -273,25 +284,65 @@ void SyncEngine::RequestStop() {
   round_cancel_.store(true);
 }
 
-// An administrator with a stick in hand should not wait out a slow
-// download: the transfer under way stops (resumable, as after a cut), the
-// round ends, and RunUntil does the stick's job next.
-void SyncEngine::YieldToUsbJob() {
-  if (round_cancel_.load() || !ReadUsbRequest(store_)) return;
-  base::LogInfo("sync", "a USB job was asked for: the transfer under way stops and goes on after it");
-  round_cancel_.store(true);
-}
-
 void SyncEngine::NotifyStatusChanged() const {
   if (options_.on_status_changed) options_.on_status_changed();
 }
 
-void SyncEngine::OnProgressWritten() {
-  NotifyStatusChanged();
-  YieldToUsbJob();
-}
-
 namespace {
+
+// While a round runs, looks twice a second for a USB job the admin area
+// asked for. An administrator with a stick in hand should not wait out a
+// slow download, nor a stalled one (no bytes move, so nothing in the round
+// itself would look until the low-speed timeout). A read-only connection of
+// its own: the round's is busy on the engine's thread.
+class UsbRequestWatch {
+ public:
+  UsbRequestWatch(const std::string& store_path, std::function<void()> on_request)
+      : on_request_(std::move(on_request)), thread_([this, store_path] { Watch(store_path); }) {}
+  ~UsbRequestWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  UsbRequestWatch(const UsbRequestWatch&) = delete;
+  UsbRequestWatch& operator=(const UsbRequestWatch&) = delete;
+
+ private:
+  void Watch(const std::string& store_path) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(store_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      base::LogWarn("sync", "cannot watch for USB jobs during the round: " + std::string(sqlite3_errmsg(db)));
+      sqlite3_close_v2(db);
+      return;
+    }
+    sqlite3_busy_timeout(db, 1000);
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; })) {
+      if (RequestWaiting(db)) {
+        on_request_();
+        break;
+      }
+    }
+    sqlite3_close_v2(db);
+  }
+
+  static bool RequestWaiting(sqlite3* db) {
+    auto read = store::sql::Statement::Prepare(db, "SELECT value FROM settings WHERE key = ?1");
+    if (!read.ok()) return false;
+    base::Result<bool> row = read->Bind(1, kUsbRequestSetting).Step();
+    return row.ok() && *row && ParseUsbRequest(read->Text(0));
+  }
+
+  std::function<void()> on_request_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
 
 // Writes progress for the admin area at most once a second (each write is
 // a synchronous=FULL commit), with a rate over this transfer's bytes (a
@@ -339,7 +390,18 @@ base::Result<RoundResult> SyncEngine::RunRound() {
   if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
   base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
   if (!lock.ok()) return lock.error();
-  base::Result<RoundResult> round = RunRoundLocked();
+  round_cancel_.store(stopping_.load());
+  paused_for_usb_.store(false);
+  base::Result<RoundResult> round = [&] {
+    // The transfer under way stops (resumable, as after a cut), the round
+    // ends, and RunUntil does the stick's job next.
+    UsbRequestWatch watch(store_.path(), [this] {
+      base::LogInfo("sync", "a USB job was asked for: the transfer under way stops and goes on after it");
+      paused_for_usb_.store(true);
+      round_cancel_.store(true);
+    });
+    return RunRoundLocked();
+  }();
   NotifyStatusChanged();
   return round;
 }
@@ -363,7 +425,6 @@ std::string TakeRequestedEnrolmentCode(store::Store& store) {
 
 base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   RoundResult result;
-  round_cancel_.store(stopping_.load());
   const std::string requested_code = TakeRequestedEnrolmentCode(store_);
   if (!requested_code.empty()) options_.enrolment_code = requested_code;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
@@ -374,7 +435,7 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   if (server.empty()) server = store_.GetSetting("sync.county_server").value_or("");
   if (server.empty() && *enrolment) server = (*enrolment)->server_url;
   if (server.empty()) {
-    result.errors.push_back("no county server: set sync.county_server or enrol");
+    result.problems.push_back(MakeProblem(problem::kNoServer));
     (void)SaveRoundState(result, nullptr);
     return result;
   }
@@ -384,13 +445,13 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
 
   if (!*enrolment || !requested_code.empty()) {
     if (options_.enrolment_code.empty()) {
-      result.errors.push_back("not enrolled: the administrator needs an enrolment code");
+      result.problems.push_back(MakeProblem(problem::kNotEnrolled));
       (void)SaveRoundState(result, nullptr);
       return result;
     }
     base::Result<Enrolment> enrolled = EnrolLocked(county);
     if (!enrolled.ok()) {
-      result.errors.push_back("enrolment: " + enrolled.error().message);
+      result.problems.push_back(MakeProblem(problem::kEnrolmentRefused, enrolled.error().message));
       base::LogError("sync", "enrolment refused: " + enrolled.error().message);
       if (!*enrolment) {
         (void)SaveRoundState(result, &county);
@@ -404,13 +465,14 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
 
   result.ran = true;
   if (base::Status ran = RunSteps(county, result); !ran.ok()) {
-    result.errors.push_back(ran.error().message);
+    result.problems.push_back(MakeProblem(problem::kStationError, ran.error().message));
   }
+  result.paused_for_usb = paused_for_usb_.load();
   result.retry_after_s = std::max(county.retry_after_s().value_or(0), result.delivery.earliest_retry_after_s);
   if (base::Status saved = SaveRoundState(result, &county); !saved.ok()) {
-    result.errors.push_back("cannot save the sync state: " + saved.error().message);
+    result.problems.push_back(MakeProblem(problem::kStationError, "cannot save the sync state: " + saved.error().message));
   }
-  result.everything_delivered = result.errors.empty() && result.delivery.AllDelivered();
+  result.everything_delivered = !result.paused_for_usb && result.problems.empty() && result.delivery.AllDelivered();
   if (result.everything_delivered) {
     base::Result<std::vector<QueuedReport>> due =
         OutboxQueue(store_, fs_, options_.data_dir + "/outbox").DueForSending(clock_.NowSeconds(), 1);
@@ -456,7 +518,7 @@ base::Result<Enrolment> SyncEngine::EnrolLocked(CountyConnection& county) {
 }
 
 base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result) {
-  ProgressRecorder recorder(store_, clock_, [this] { OnProgressWritten(); });
+  ProgressRecorder recorder(store_, clock_, [this] { NotifyStatusChanged(); });
   Delivery delivery(store_, fs_, clock_, county, options_.data_dir + "/outbox", options_.delivery);
   delivery.set_progress_listener([&recorder](const TransferProgress& p) { recorder(p); });
   DeliveryReport& out = result.delivery;
@@ -466,27 +528,29 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
     // would only fail the same way; try again after the backoff.
     return base::Ok();
   }
-  // A county that asked for a wait (429/503) is asked nothing more this round.
-  const auto county_busy = [&] {
+  // A county that asked for a wait (429/503) is asked nothing more this
+  // round, nor is one the round paused for a USB job.
+  const auto ask_no_more = [&] {
+    if (paused_for_usb_.load()) return true;
     if (!county.retry_after_s()) return false;
-    result.errors.push_back("the county is busy: again in " + std::to_string(*county.retry_after_s()) + " s or later");
+    result.problems.push_back(MakeProblem(problem::kCountyBusy, "", *county.retry_after_s()));
     return true;
   };
-  if (county_busy()) return base::Ok();
+  if (ask_no_more()) return base::Ok();
   if (base::Status sent = delivery.SendRatings(out); !sent.ok()) return sent;
-  if (county_busy()) return base::Ok();
+  if (ask_no_more()) return base::Ok();
   if (base::Status sent = delivery.SendWatchRecords(out); !sent.ok()) return sent;
-  if (county_busy()) return base::Ok();
+  if (ask_no_more()) return base::Ok();
   if (base::Status applied = delivery.ApplyEvents(out); !applied.ok()) return applied;
-  if (county_busy()) return base::Ok();
+  if (ask_no_more()) return base::Ok();
   if (base::Status sent = SendHealth(delivery, out); !sent.ok()) return sent;
-  if (county_busy()) return base::Ok();
+  if (ask_no_more()) return base::Ok();
   const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
-  if (!down.ok() && round_cancel_.load() && !stopping_.load()) {
-    result.errors.push_back("content: paused for a USB job; it goes on from where it was");
-  } else if (!down.ok()) {
-    result.errors.push_back("content: " + down.error().message);
-  }
+  if (down.ok() || ask_no_more()) return base::Ok();
+  // kUnavailable: no answer, or none from the county; the link's fault, not the lessons'.
+  const bool link = down.error().code == base::ErrorCode::kUnavailable;
+  result.problems.push_back(link ? MakeProblem(problem::kUnreachable, "content: " + down.error().message)
+                                 : MakeProblem(problem::kContentFailed, down.error().message));
   return base::Ok();
 }
 
@@ -535,7 +599,7 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   content.http.cancel = &round_cancel_;
   content.unit_random = options_.delivery.unit_random;
   content.checkpoint_interval_ms = options_.content_checkpoint_interval_ms;
-  ProgressRecorder recorder(store_, clock_, [this] { OnProgressWritten(); });
+  ProgressRecorder recorder(store_, clock_, [this] { NotifyStatusChanged(); });
   content.progress = [&recorder](const DownloadProgress& p) {
     recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
   };
@@ -546,19 +610,39 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   return base::Ok();
 }
 
+namespace {
+
+// In the order they happened: reports first, then the delivery's other
+// steps, then content. Reports that found no county say that first.
+std::vector<SyncProblem> RoundProblems(const RoundResult& result) {
+  const DeliveryReport& d = result.delivery;
+  std::vector<SyncProblem> problems;
+  if (d.reports_failed > 0 && d.last_report_failure_was_link) {
+    problems.push_back(MakeProblem(problem::kUnreachable, d.last_report_failure));
+    problems.push_back(MakeProblem(problem::kReportsNotDelivered, "", d.reports_failed));
+  } else if (d.reports_failed > 0) {
+    problems.push_back(MakeProblem(problem::kReportsNotDelivered, d.last_report_failure, d.reports_failed));
+  }
+  if (d.reports_refused > 0) problems.push_back(MakeProblem(problem::kReportsRefused, "", d.reports_refused));
+  problems.insert(problems.end(), d.problems.begin(), d.problems.end());
+  problems.insert(problems.end(), result.problems.begin(), result.problems.end());
+  return problems;
+}
+
+}  // namespace
+
 base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyConnection* county) {
   const std::int64_t now_s = clock_.NowSeconds();
-  std::vector<std::string> errors = result.errors;
-  errors.insert(errors.end(), result.delivery.errors.begin(), result.delivery.errors.end());
-  const bool failed = !errors.empty() || !result.delivery.AllDelivered();
-  std::string error_text;
-  for (const std::string& e : errors) error_text += (error_text.empty() ? "" : "; ") + e;
-  if (error_text.empty() && result.delivery.reports_failed > 0) {
-    error_text = std::to_string(result.delivery.reports_failed) + " report(s) not delivered; retrying";
+  if (result.paused_for_usb) {
+    // Not a failure: what the pause cut short goes on right after the job.
+    auto update = store::sql::Statement::Prepare(
+        store_.handle(), "UPDATE sync_state SET next_round_at = ?1, last_round_at = ?1 WHERE id = 1");
+    if (!update.ok()) return update.error();
+    return update->Bind(1, now_s).Run();
   }
-  if (error_text.empty() && result.delivery.reports_refused > 0) {
-    error_text = std::to_string(result.delivery.reports_refused) + " report(s) refused by the county";
-  }
+  const bool failed = !result.problems.empty() || !result.delivery.AllDelivered();
+  const std::vector<SyncProblem> problems = RoundProblems(result);
+  const std::string error_text = ProblemsText(problems);
 
   auto read = store::sql::Statement::Prepare(store_.handle(),
                                              "SELECT round_failures FROM sync_state WHERE id = 1");
@@ -566,8 +650,7 @@ base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyC
   base::Result<bool> row = read->Step();
   if (!row.ok()) return row.error();
   const int failures = failed ? (*row ? static_cast<int>(read->Int(0)) : 0) + 1 : 0;
-  RoundResult with_failures = result;
-  const std::int64_t next_s = NextRoundAt(with_failures, now_s, failures);
+  const std::int64_t next_s = NextRoundAt(result, now_s, failures);
 
   auto update = store::sql::Statement::Prepare(
       store_.handle(),
@@ -575,11 +658,12 @@ base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyC
       "last_success_at = CASE WHEN ?4 THEN ?3 ELSE last_success_at END, "
       "last_error = CASE WHEN ?5 != '' THEN ?5 ELSE last_error END, "
       "last_error_at = CASE WHEN ?5 != '' THEN ?3 ELSE last_error_at END, "
+      "last_error_problems = CASE WHEN ?5 != '' THEN ?7 ELSE last_error_problems END, "
       "clock_offset_s = COALESCE(?6, clock_offset_s), "
       "clock_offset_at = CASE WHEN ?6 IS NULL THEN clock_offset_at ELSE ?3 END WHERE id = 1");
   if (!update.ok()) return update.error();
   update->Bind(1, std::int64_t{failures}).Bind(2, next_s).Bind(3, now_s);
-  update->Bind(4, std::int64_t{failed ? 0 : 1}).Bind(5, error_text);
+  update->Bind(4, std::int64_t{failed ? 0 : 1}).Bind(5, error_text).Bind(7, ProblemsJson(problems));
   if (county != nullptr && county->clock_offset_s()) {
     update->Bind(6, *county->clock_offset_s());
   } else {
@@ -631,6 +715,33 @@ std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s
 
 // ---- USB jobs ----------------------------------------------------------------------------------
 
+namespace {
+
+// What the administrator is told, from the kind of error: the package's
+// fault, the stick's, or the station's own disk.
+std::string_view UsbProblemCode(UsbJob job, base::ErrorCode code) {
+  using base::ErrorCode;
+  if (job == UsbJob::kImportPackage) {
+    switch (code) {
+      case ErrorCode::kNotFound: return problem::kUsbNoPackage;
+      case ErrorCode::kInvalidInput:
+      case ErrorCode::kCorrupt:
+      case ErrorCode::kTooNew: return problem::kUsbPackageRefused;
+      case ErrorCode::kDiskFull: return problem::kUsbStationDiskFull;
+      default: return problem::kUsbStickFailed;
+    }
+  }
+  switch (code) {
+    case ErrorCode::kCorrupt: return problem::kStationError;  // its key or its outbox
+    case ErrorCode::kDiskFull: return problem::kUsbStickFull;
+    case ErrorCode::kNotFound:
+    case ErrorCode::kUnavailable: return problem::kUsbStickGone;
+    default: return problem::kUsbStickFailed;
+  }
+}
+
+}  // namespace
+
 base::Result<UsbJobResult> SyncEngine::RunUsbJob(UsbJob job, const std::string& stick_dir) {
   if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
   base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
@@ -647,35 +758,39 @@ UsbJobResult SyncEngine::RunUsbJobLocked(UsbJob job, const std::string& stick_di
   UsbJobResult result;
   result.job = job;
   result.stick_dir = stick_dir;
-  const auto finish = [&](std::string error) {
+  const auto finish = [&](std::string_view code = "", std::string error = "") {
     result.error = std::move(error);
+    result.error_code = code;
     result.finished_at_s = clock_.NowSeconds();
     if (!result.error.empty()) base::LogError("usb", std::string(UsbJobName(job)) + " with " + stick_dir + ": " + result.error);
     return result;
   };
+  const auto failed = [&](const base::Error& error) { return finish(UsbProblemCode(job, error.code), error.message); };
   if (job == UsbJob::kExportOutbox) {
     base::Result<OutboxExport> exported = ExportOutbox(store_, fs_, options_.data_dir, stick_dir);
-    if (!exported.ok()) return finish(exported.error().message);
+    if (!exported.ok()) return failed(exported.error());
     result.exported = *exported;
-    return finish("");
+    return finish();
   }
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
-  if (!enrolment.ok()) return finish(enrolment.error().message);
-  if (!*enrolment) return finish("not enrolled: the station has no county key to check a package with");
+  if (!enrolment.ok()) return finish(problem::kStationError, enrolment.error().message);
+  if (!*enrolment) {
+    return finish(problem::kUsbNotEnrolled, "not enrolled: the station has no county key to check a package with");
+  }
   base::Result<minisign::PublicKey> key = minisign::ParsePublicKey((*enrolment)->content_key);
-  if (!key.ok()) return finish(key.error().message);
+  if (!key.ok()) return finish(problem::kStationError, key.error().message);
   ContentLibrary library(store_, options_.data_dir, *key, clock_);
   ProgressRecorder recorder(store_, clock_, options_.on_status_changed);
   PackageImportOptions import;
   import.progress = [&recorder](const TransferProgress& p) { recorder(p); };
   import.cancel = &stopping_;
   base::Result<PackageImportReport> imported = ImportPackage(library, stick_dir, import);
-  if (!imported.ok()) return finish(imported.error().message);
+  if (!imported.ok()) return failed(imported.error());
   result.catalog_version = imported->catalog_version;
   result.blobs_copied = imported->blobs_copied;
   result.blobs_missing = imported->blobs_missing;
   result.lessons_offered = imported->lessons_offered;
-  return finish("");
+  return finish();
 }
 
 void SyncEngine::RunRequestedUsbJob() {
@@ -762,9 +877,23 @@ base::Result<OutboxExport> ExportOutbox(store::Store& store, FileSystem& fs, con
     return base::MakeError(base::ErrorCode::kUnavailable,
                            "not enrolled: the county could not tell whose reports these are");
   }
+  // The key the county knows the station by: a new one would only get the
+  // files refused, so a lost key is the station's problem to tell, first.
+  const std::string key_path = data_dir + "/keys/station.key";
+  base::Result<StationKey> key = LoadStationKey(fs, key_path);
+  if (!key.ok() && key.error().code == base::ErrorCode::kNotFound) {
+    return base::MakeError(base::ErrorCode::kCorrupt, "the station's signing key " + key_path +
+                                                          " is missing: the county would refuse what it signs; enrol again");
+  }
+  if (!key.ok()) return key.error();
+  // The stick's own directory is never made here: where it is missing, the
+  // stick has been pulled out, and its mount point is not the stick.
+  if (!fs.List(stick_dir).ok()) {
+    return base::MakeError(base::ErrorCode::kNotFound, "no USB stick at " + stick_dir + " (pulled out?)");
+  }
   std::string dir = stick_dir;
-  for (const std::string& part : {std::string(), std::string("/village-station"),
-                                  std::string("/outbox"), "/" + (*enrolment)->station_id}) {
+  for (const std::string& part : {std::string("/village-station"), std::string("/outbox"),
+                                  "/" + (*enrolment)->station_id}) {
     dir += part;
     if (base::Status made = fs.MakeDirectory(dir); !made.ok()) return made.error();
   }
@@ -813,8 +942,6 @@ base::Result<OutboxExport> ExportOutbox(store::Store& store, FileSystem& fs, con
                             {"completed", records->Int(4) != 0}});
   }
   // Signed, as a stick carries no token (seal.h SignStationFile).
-  base::Result<StationKey> key = LoadOrCreateStationKey(fs, data_dir + "/keys/station.key");
-  if (!key.ok()) return key.error();
   for (const auto& [name, body] : {std::pair{"ratings.json", json{{"ratings", rating_items}}.dump()},
                                    std::pair{"watch-records.json", json{{"records", record_items}}.dump()}}) {
     const std::string signature = SignStationFile((*enrolment)->station_id, name, body, *key);

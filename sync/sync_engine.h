@@ -37,6 +37,7 @@
 #include "sync/delivery.h"
 #include "sync/enrolment.h"
 #include "sync/file_system.h"
+#include "sync/sync_problem.h"
 
 namespace store {
 class Store;
@@ -96,7 +97,8 @@ struct UsbJobResult {
   UsbJob job = UsbJob::kImportPackage;
   std::string stick_dir;
   std::int64_t finished_at_s = 0;
-  std::string error;  // empty: it worked
+  std::string error;       // empty: it worked; else English, as logged
+  std::string error_code;  // then one of sync_problem.h's kUsb* codes, for the admin area
   // kImportPackage
   std::int64_t catalog_version = 0;
   int blobs_copied = 0;
@@ -124,7 +126,8 @@ struct SyncStatus {
   std::int64_t rate_bytes_per_s = 0;
   std::optional<std::int64_t> seconds_left;
   std::optional<std::int64_t> progress_at_s;
-  std::string last_error;
+  std::string last_error;                 // English, as logged
+  std::vector<SyncProblem> last_problems;  // the same, for the admin area to say in its language
   std::optional<std::int64_t> last_error_at_s;
   std::optional<std::int64_t> last_round_at_s;
   std::optional<std::int64_t> last_success_at_s;
@@ -182,9 +185,12 @@ struct RoundResult {
   bool ran = false;               // false: not enrolled, no server, or another engine holds the lock
   bool everything_delivered = false;  // every due report acknowledged, every step succeeded
   DeliveryReport delivery;
-  std::vector<std::string> errors;
+  std::vector<SyncProblem> problems;  // the round's own (delivery's are in `delivery`)
   std::int64_t retry_after_s = 0;  // the longest wait the county asked for in the round (0: none)
   std::int64_t next_round_at_s = 0;
+  // A USB job was asked for during the round: its transfers stopped where
+  // they were, it is not a failed round, and the next one starts after the job.
+  bool paused_for_usb = false;
 };
 
 class SyncEngine {
@@ -234,9 +240,6 @@ class SyncEngine {
   // A job the admin area asked for (RequestUsbJob), if any: done now.
   void RunRequestedUsbJob();
   void NotifyStatusChanged() const;
-  // A round's progress was recorded (about once a second while bytes move).
-  void OnProgressWritten();
-  void YieldToUsbJob();
 
   store::Store& store_;
   FileSystem& fs_;
@@ -244,8 +247,9 @@ class SyncEngine {
   SyncOptions options_;
   std::atomic<bool> stopping_{false};
   // Stops the round's transfers: set by RequestStop(), and by a USB job
-  // asked for while bytes move (YieldToUsbJob).
+  // asked for during the round (then paused_for_usb_ too).
   std::atomic<bool> round_cancel_{false};
+  std::atomic<bool> paused_for_usb_{false};
 };
 
 // ---- Sneakernet -----------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "base/files.h"
@@ -142,7 +143,7 @@ TEST_CASE("a station closing stops the download under way at once, and the next 
   engine = std::make_unique<SyncEngine>(**db, PosixFileSystem(), SystemClock(), options);
   base::Result<RoundResult> round = engine->RunRound();
   REQUIRE(round.ok());
-  CHECK(round->errors.empty());
+  CHECK(round->problems.empty());
   CHECK(lessons.List(store::Shelf::kAll)->size() == 1);
   // Resumed: the bytes before the stop did not come again.
   CHECK(proxy.stats().down_bytes < static_cast<std::int64_t>(kLessonBytes) + 200'000);
@@ -185,7 +186,7 @@ TEST_CASE("over HTTPS with the county's own certificate: refused until the stati
 
   base::Result<RoundResult> round = engine.RunRound();
   REQUIRE(round.ok());
-  CHECK(round->errors.empty());
+  CHECK(round->problems.empty());
   CHECK(round->delivery.reports_acknowledged == 1);
   store::LessonLibrary lessons(**db);
   auto listed = lessons.List(store::Shelf::kAll);
@@ -309,7 +310,7 @@ TEST_CASE("the settings' bandwidth cap holds a round's uploads and downloads, an
   base::Result<RoundResult> round = engine.RunRound();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   REQUIRE(round.ok());
-  CHECK(round->errors.empty());
+  CHECK(round->problems.empty());
   CHECK(round->delivery.reports_acknowledged == 1);
   CHECK(station.Offered() == 1);
   // 300 kB up and 200 kB down at 200 kB/s: at least ~2.5 s (a slower machine only adds).
@@ -354,7 +355,7 @@ TEST_CASE("the county's package on a stick, big files in parts, is installed at 
   REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(link.port())).ok());
   base::Result<RoundResult> round = engine.RunRound();
   REQUIRE(round.ok());
-  CHECK(round->errors.empty());
+  CHECK(round->problems.empty());
   CHECK(link.stats().down_bytes < 100'000);
   CHECK(station.Offered() == 2);
 }
@@ -383,11 +384,49 @@ TEST_CASE("a stick whose package was altered installs nothing, and the lessons a
   base::Result<UsbJobResult> imported = engine.RunUsbJob(UsbJob::kImportPackage, stick.path());
   REQUIRE(imported.ok());
   CHECK(imported->error.find("signature") != std::string::npos);
+  CHECK(imported->error_code == problem::kUsbPackageRefused);
   CHECK(station.Offered() == 1);
   auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
   REQUIRE(status.ok());
   REQUIRE(status->usb_last);
   CHECK(status->usb_last->error == imported->error);
+}
+
+TEST_CASE("a stick without a package, a stick pulled out, a station key lost: each told apart, nothing written",
+          "[sync][county][usb]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 50'000, 19);
+  EnrolledStation station(county);
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  SyncEngine engine(*station.db, PosixFileSystem(), SystemClock(), options);
+  test::ScratchDir stick;
+
+  base::Result<UsbJobResult> imported = engine.RunUsbJob(UsbJob::kImportPackage, stick.path());
+  REQUIRE(imported.ok());
+  CHECK(imported->error_code == problem::kUsbNoPackage);
+  CHECK(station.Offered() == 0);
+
+  const std::string pulled_out = stick.File("gone");  // a mount point whose stick went away
+  base::Result<UsbJobResult> exported = engine.RunUsbJob(UsbJob::kExportOutbox, pulled_out);
+  REQUIRE(exported.ok());
+  CHECK(exported->error_code == problem::kUsbStickGone);
+  CHECK_FALSE(std::filesystem::exists(pulled_out));
+  auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE(status->usb_last);
+  CHECK(status->usb_last->error_code == problem::kUsbStickGone);
+
+  // The station's key lost: nothing goes on the stick that the county would
+  // refuse, and no new key is made in its place.
+  const std::string key = station.dir.File("keys/station.key");
+  REQUIRE(std::filesystem::remove(key));
+  base::Result<UsbJobResult> unsigned_export = engine.RunUsbJob(UsbJob::kExportOutbox, stick.path());
+  REQUIRE(unsigned_export.ok());
+  CHECK(unsigned_export->error_code == problem::kStationError);
+  CHECK(unsigned_export->error.find("signing key") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(stick.File("village-station")));
+  CHECK_FALSE(std::filesystem::exists(key));
 }
 
 TEST_CASE("the admin area's USB requests are done by the running engine: lessons in, outbox out, each once",
@@ -488,5 +527,62 @@ TEST_CASE("a USB job asked for during a slow download is done within seconds, an
     REQUIRE(std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  CHECK(link.stats().down_bytes < kLesson + 1'000'000);
+}
+
+TEST_CASE("a USB job asked for while the download is stalled is done at once, and the round it paused is no failure",
+          "[sync][county][usb]") {
+  constexpr std::int64_t kLesson = 4'000'000;
+  test::CountyUnderTest county;
+  county.PublishPackage(1, kLesson, 18);
+  EnrolledStation station(county);
+  test::FaultPlan stalls;
+  stalls.stall_down_after_bytes = 1'500'000;  // then nothing, the connection held open
+  test::FaultProxy link(county.port(), stalls);
+  REQUIRE(station.db->SetSetting("sync.county_server", "http://127.0.0.1:" + std::to_string(link.port())).ok());
+  test::ScratchDir stick;
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  options.round_backoff = {120'000, 120'000};  // a failed round would wait two minutes
+  options.content_checkpoint_interval_ms = 200;
+  test::RunningEngine engine(*station.db, options);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(50);
+  const auto status_now = [&] {
+    auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
+    REQUIRE(status.ok());
+    return *status;
+  };
+  // Stalled: the proxy has passed what it will of the lesson, and holds on.
+  while (link.stats().down_bytes < stalls.stall_down_after_bytes) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(station.Offered() == 0);
+  // The link is good again for new connections; the stalled one stays stalled.
+  link.SetPlan({});
+
+  const auto asked = std::chrono::steady_clock::now();
+  REQUIRE(RequestUsbJob(*station.db, UsbJob::kExportOutbox, stick.path()).ok());
+  for (;;) {
+    const SyncStatus status = status_now();
+    if (!status.usb_pending && status.usb_last) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const double waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  CHECK(waited_s < 5);  // not the minute of the low-speed limit
+  CHECK(status_now().usb_last->error.empty());
+
+  // The round after the job goes on at once, not after a failed round's backoff.
+  while (station.Offered() == 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const SyncStatus after = status_now();
+  CHECK(after.round_failures == 0);
+  CHECK(after.last_error.empty());
   CHECK(link.stats().down_bytes < kLesson + 1'000'000);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -101,8 +102,8 @@ TEST_CASE("a filed report is delivered, acknowledged by the county and leaves th
   SyncEngine engine(station.store(), PosixFileSystem(), SystemClock(), Options(station.data_dir(), county.url()));
   base::Result<RoundResult> round = engine.RunRound();
   REQUIRE(round.ok());
-  CHECK(round->errors.empty());
-  CHECK(round->delivery.errors.empty());
+  CHECK(round->problems.empty());
+  CHECK(round->delivery.problems.empty());
   CHECK(round->everything_delivered);
   CHECK(round->delivery.reports_acknowledged == 2);
   CHECK(StateOf(station, with_photos.report_id) == ReportState::kAcknowledged);
@@ -297,6 +298,13 @@ TEST_CASE("a captive portal's 200 page is not taken for a delivery", "[sync]") {
   CHECK(status->undelivered_count == 1);
   CHECK(status->next_try_at_s.has_value());
   CHECK(CountyEnvelopes(county).empty());
+  // The admin area is told in its words that the county is not there, and
+  // how many reports wait; the detail says what answered instead.
+  REQUIRE(status->last_problems.size() == 2);
+  CHECK(status->last_problems[0].code == problem::kUnreachable);
+  CHECK(status->last_problems[0].detail.find("not the county") != std::string::npos);
+  CHECK(status->last_problems[1] == MakeProblem(problem::kReportsNotDelivered, "", 1));
+  CHECK(status->last_error == ProblemsText(status->last_problems));
 }
 
 TEST_CASE("an overloaded county's Retry-After is honoured", "[sync]") {
@@ -389,6 +397,7 @@ TEST_CASE("an outbox carried on a USB stick and then sent by network is counted 
   REQUIRE(library.AddWatchRecord({"usb-record", "lesson-1", 1795132800, 30, false}).ok());
 
   const std::string stick = dir.File("stick");
+  std::filesystem::create_directory(stick);  // the stick's mount
   base::Result<OutboxExport> exported = ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick);
   INFO((exported.ok() ? "" : exported.error().message));
   REQUIRE(exported.ok());
@@ -419,6 +428,7 @@ TEST_CASE("watch records on a stick count only with the station's own signature"
   store::LessonLibrary library(station.store());
   REQUIRE(library.AddWatchRecord({"usb-record-1", "lesson-1", 1795132800, 30, false}).ok());
   const std::string stick = dir.File("stick");
+  std::filesystem::create_directory(stick);  // the stick's mount
   REQUIRE(ExportOutbox(station.store(), PosixFileSystem(), station.data_dir(), stick).ok());
   auto enrolment = LoadEnrolment(station.store());
   REQUIRE(enrolment.ok());

@@ -121,6 +121,26 @@ TEST_CASE("only the county's own answers count", "[sync]") {
   }
 }
 
+TEST_CASE("a round's problems are kept as codes the admin area can say in its own language", "[sync]") {
+  const std::vector<SyncProblem> problems = {
+      MakeProblem(problem::kReportsNotDelivered, "report: couldn't connect", 3),
+      MakeProblem(problem::kCountyBusy, "", 120),
+      MakeProblem(problem::kUnreachable, "ratings: couldn't connect \xff")};  // bytes that are not UTF-8
+  const std::vector<SyncProblem> read = ParseProblems(ProblemsJson(problems));
+  REQUIRE(read.size() == 3);
+  CHECK(read[0] == problems[0]);
+  CHECK(read[1] == problems[1]);
+  CHECK(read[2].code == problem::kUnreachable);
+  CHECK(ProblemsText(read).rfind("3 report(s) not delivered; retrying: report: couldn't connect; "
+                                 "the county is busy: again in 120 s or later; ratings: couldn't connect",
+                                 0) == 0);
+  // What an older station stored, or a damaged row, reads as no problems.
+  CHECK(ParseProblems("").empty());
+  CHECK(ParseProblems("{\"code\":\"x\"}").empty());
+  CHECK(ParseProblems(R"([{"count":2},{"code":"county_busy","count":"lots","detail":7}])") ==
+        std::vector<SyncProblem>{MakeProblem(problem::kCountyBusy)});
+}
+
 namespace {
 
 // Polls the station's status (through a connection of its own, as the
@@ -194,6 +214,8 @@ TEST_CASE("outside the sync window, a code typed at the station enrols it and sy
       return !s.enrolment_pending && s.last_error.find("enrolment") != std::string::npos;
     });
     CHECK(refused.last_error.find("enrolment") != std::string::npos);
+    REQUIRE_FALSE(refused.last_problems.empty());
+    CHECK(refused.last_problems[0].code == problem::kEnrolmentRefused);
     CHECK(refused.enrolled);
     CHECK(refused.station_id == station_id);
   }
@@ -277,6 +299,8 @@ TEST_CASE("a county that asks for a wait is asked nothing more that round, and t
   REQUIRE(status->next_try_at_s.has_value());
   CHECK(*status->next_try_at_s >= clock.NowSeconds() + 600);
   CHECK(status->last_error.find("busy") != std::string::npos);
+  CHECK(std::count(status->last_problems.begin(), status->last_problems.end(),
+                   MakeProblem(problem::kCountyBusy, "", 600)) == 1);
 
   SECTION("a report due sooner does not pull the round before the county's wait") {
     station.File(0, 0, 2);
