@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include <imgui.h>
@@ -33,11 +34,19 @@ std::string SpanText(const Ui& ui, std::int64_t seconds) {
   return Format(ui.T("admin.sync.hours"), {{"n", std::to_string(seconds / 3600)}});
 }
 
+// `key_prefix` + the problem's code, in the station's language; a code this
+// kiosk does not know (a newer kiosk-sync beside it), in the engine's English.
+std::string ProblemSentence(const Ui& ui, const std::string& key_prefix, const station_sync::SyncProblem& p) {
+  const std::string key = key_prefix + p.code;
+  const std::string& text = ui.T(key);
+  if (text == key) return station_sync::ProblemText(p);
+  return Format(text, {{"n", std::to_string(p.count)}});
+}
+
 // One line of the page, registered for scripts and tests under `id`.
 void Line(Ui& ui, const std::string& id, const std::string& text, ImU32 color) {
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + ImGui::GetContentRegionAvail().x - ui.px(20));
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%s", text.c_str());
-  ImGui::PopTextWrapPos();
+  const std::string lines = WrapToWidth(ImGui::GetFont(), text, ImGui::GetContentRegionAvail().x - ui.px(20));
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%s", lines.c_str());
   if (ui.registry) ui.registry->Add(id, text, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
   ImGui::Dummy(ImVec2(1, ui.px(10)));
 }
@@ -94,13 +103,27 @@ void DrawRounds(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, int
   } else {
     Line(ui, "sync.never", ui.T("admin.sync.never"), colors::kTextDim);
   }
-  // An error older than the last success is history: shown dim.
+  // An error older than the last success is history: shown dim. What went
+  // wrong in the station's words, then the engine's technical ones, dim,
+  // for whoever helps on the phone.
   if (!s.last_error.empty() && s.last_error_at_s) {
     const bool current = !s.last_success_at_s || *s.last_error_at_s >= *s.last_success_at_s;
+    std::string what = s.last_problems.empty() ? s.last_error : "";  // one recorded before codes
+    std::string details;
+    std::set<std::string> said;  // a link down fails every step: say so once
+    for (const station_sync::SyncProblem& p : s.last_problems) {
+      if (!said.insert(p.code).second) continue;
+      if (!what.empty()) what += ui.T("admin.sync.problem_separator");
+      what += ProblemSentence(ui, "admin.sync.problem.", p);
+      if (!p.detail.empty()) details += (details.empty() ? "" : "; ") + p.detail;
+    }
     Line(ui, "sync.last_error",
          Format(ui.T("admin.sync.last_error"), {{"time", LocalTimeText(*s.last_error_at_s, offset)},
-                                                 {"error", s.last_error}}),
+                                                 {"error", what}}),
          current ? colors::kDanger : colors::kTextDim);
+    if (!details.empty()) {
+      Line(ui, "sync.last_error_detail", Format(ui.T("admin.sync.detail"), {{"detail", details}}), colors::kTextDim);
+    }
   }
   if (s.sync_now_pending || (s.next_try_at_s && *s.next_try_at_s <= now)) {
     Line(ui, "sync.next", ui.T("admin.sync.next_now"), colors::kText);
@@ -198,10 +221,13 @@ void DrawUsbJobs(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, fl
   }
   if (!s.usb_last) return;
   const station_sync::UsbJobResult& last = *s.usb_last;
+  const std::string error =
+      last.error_code.empty() ? last.error
+                              : ProblemSentence(ui, "admin.usb.error.", {last.error_code, 0, last.error});
   const std::vector<std::pair<std::string, std::string>> values = {
       {"time", LocalTimeText(last.finished_at_s, offset)},
       {"stick", station_sync::StickName(last.stick_dir)},
-      {"error", last.error},
+      {"error", error},
       {"version", std::to_string(last.catalog_version)},
       {"offered", std::to_string(last.lessons_offered)},
       {"copied", std::to_string(last.blobs_copied)},
@@ -211,6 +237,9 @@ void DrawUsbJobs(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, fl
       {"watch", std::to_string(last.exported.watch_records)}};
   if (!last.error.empty()) {
     Line(ui, "usb.last", Format(ui.T("admin.usb.failed"), values), colors::kDanger);
+    if (error != last.error) {
+      Line(ui, "usb.last_detail", Format(ui.T("admin.usb.detail"), {{"detail", last.error}}), colors::kTextDim);
+    }
   } else if (last.job == station_sync::UsbJob::kExportOutbox) {
     Line(ui, "usb.last", Format(ui.T("admin.usb.exported"), values), colors::kGood);
   } else {

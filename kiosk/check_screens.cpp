@@ -135,9 +135,7 @@ void DrawReplies(Ui& ui, UiState& state, const CheckView& view, ImVec2 pos, ImVe
     const station_sync::ReportReply& reply = status.replies[i];
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kTextDim), "%s",
                        LocalTimeText(reply.replied_at_s, view.utc_offset_minutes).c_str());
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x - ui.px(30));
-    ImGui::TextUnformatted(reply.text.c_str());
-    ImGui::PopTextWrapPos();
+    ImGui::TextUnformatted(WrapToWidth(ui.fonts.body, reply.text, size.x - ui.px(30)).c_str());
     if (ui.registry) ui.registry->Add("reply." + std::to_string(i), reply.text, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     ImGui::Dummy(ImVec2(1, ui.px(24)));
   }

@@ -200,9 +200,9 @@ void DrawLesson(Ui& ui, const LessonView& view, std::vector<Action>& actions) {
   const float x = pb.x + margin;
   const float text_w = display.x - x - margin;
   float y = top;
-  draw->AddText(ui.fonts.title, ui.fonts.title->FontSize, ImVec2(x, y), colors::kText, lesson.title.c_str(), nullptr,
-                text_w);
-  y += ui.fonts.title->CalcTextSizeA(ui.fonts.title->FontSize, FLT_MAX, text_w, lesson.title.c_str()).y + ui.px(20);
+  const std::string title = WrapToWidth(ui.fonts.title, lesson.title, text_w);
+  draw->AddText(ui.fonts.title, ui.fonts.title->FontSize, ImVec2(x, y), colors::kText, title.c_str());
+  y += ui.fonts.title->CalcTextSizeA(ui.fonts.title->FontSize, FLT_MAX, 0, title.c_str()).y + ui.px(20);
   std::string facts = Format(ui.T("lesson.duration"), {{"time", DurationText(lesson.duration_ms)}});
   if (entry.progress.position_ms > 0) {
     facts += "    " + Format(ui.T("lesson.stopped_at"), {{"time", DurationText(entry.progress.position_ms)}});
@@ -211,8 +211,8 @@ void DrawLesson(Ui& ui, const LessonView& view, std::vector<Action>& actions) {
   }
   draw->AddText(ui.fonts.body, ui.fonts.body->FontSize, ImVec2(x, y), colors::kTextDim, facts.c_str());
   y += ui.fonts.body->FontSize + ui.px(24);
-  draw->AddText(ui.fonts.body, ui.fonts.body->FontSize, ImVec2(x, y), colors::kText, lesson.summary.c_str(), nullptr,
-                text_w);
+  draw->AddText(ui.fonts.body, ui.fonts.body->FontSize, ImVec2(x, y), colors::kText,
+                WrapToWidth(ui.fonts.body, lesson.summary, text_w).c_str());
 
   const ImVec2 play_size(text_w, ui.px(150));
   const float buttons_top = display.y - ui.px(60) - play_size.y - (entry.progress.position_ms > 0 ? ui.px(140) : 0);
@@ -288,11 +288,11 @@ void DrawSubtitle(Ui& ui, const std::string& text, float bottom) {
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImFont* font = ui.fonts.display;
-  const float wrap = display.x - ui.px(240);
-  const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap, text.c_str());
+  const std::string lines = WrapToWidth(font, text, display.x - ui.px(240));
+  const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, lines.c_str());
   const ImVec2 a(display.x / 2 - size.x / 2 - ui.px(24), bottom - size.y - ui.px(24));
   draw->AddRectFilled(a, ImVec2(display.x / 2 + size.x / 2 + ui.px(24), bottom), IM_COL32(0, 0, 0, 170), ui.px(12));
-  DrawCenteredText(draw, font, ImVec2(display.x / 2, bottom - ui.px(12) - size.y / 2), colors::kText, text, wrap);
+  DrawCenteredText(draw, font, ImVec2(display.x / 2, bottom - ui.px(12) - size.y / 2), colors::kText, lines);
   if (ui.registry) ui.registry->Add("player.subtitle", text, a, ImVec2(display.x - a.x, bottom));
 }
 

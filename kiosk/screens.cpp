@@ -98,19 +98,18 @@ void DrawNotice(Ui& ui, const station_sync::CatalogNotice& notice, std::vector<A
   TopBar(ui, ui.T("notice.title"), actions);
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float margin = ui.px(kMargin) * 2;
+  const float width = display.x - 2 * margin;
   ImGui::SetCursorPos(ImVec2(margin, ui.px(kTopBarHeight) + ui.px(60)));
-  ImGui::PushTextWrapPos(display.x - margin);
   ImGui::PushFont(ui.fonts.display);
-  ImGui::TextUnformatted(notice.title.c_str());
+  ImGui::TextUnformatted(WrapToWidth(ui.fonts.display, notice.title, width).c_str());
   if (ui.registry) ui.registry->Add("notice.title", notice.title, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
   ImGui::PopFont();
   ImGui::Dummy(ImVec2(1, ui.px(40)));
   ImGui::SetCursorPosX(margin);
   ImGui::PushFont(ui.fonts.title);
-  ImGui::TextUnformatted(notice.text.c_str());
+  ImGui::TextUnformatted(WrapToWidth(ui.fonts.title, notice.text, width).c_str());
   if (ui.registry) ui.registry->Add("notice.text", notice.text, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
   ImGui::PopFont();
-  ImGui::PopTextWrapPos();
   EndScreen();
 }
 

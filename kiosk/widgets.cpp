@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "kiosk/text_wrap.h"
+
 namespace kiosk {
 namespace {
 
@@ -182,26 +184,26 @@ void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 colo
   }
 }
 
+std::string WrapToWidth(const ImFont* font, std::string_view text, float width) {
+  return BreakLines(text, width, [font](char32_t c) {
+    return c <= IM_UNICODE_CODEPOINT_MAX ? font->GetCharAdvance(static_cast<ImWchar>(c)) : font->FallbackAdvanceX;
+  });
+}
+
 void DrawCenteredText(ImDrawList* draw, ImFont* font, ImVec2 center, ImU32 color, std::string_view text,
                       float wrap_width) {
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap_width, begin, end);
-  if (wrap_width <= 0) {
-    draw->AddText(font, font->FontSize, ImVec2(center.x - size.x / 2, center.y - size.y / 2), color, begin, end);
-    return;
-  }
-  // Center each wrapped line on its own.
+  const std::string wrapped = wrap_width > 0 ? WrapToWidth(font, text, wrap_width) : std::string(text);
+  const char* begin = wrapped.data();
+  const char* end = begin + wrapped.size();
+  const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, begin, end);
+  // Center each line on its own.
   float y = center.y - size.y / 2;
-  const char* line = begin;
-  while (line < end) {
-    const char* line_end = font->CalcWordWrapPositionA(1.0f, line, end, wrap_width);
-    if (line_end == line) line_end = end;
+  for (const char* line = begin; line <= end;) {
+    const char* line_end = std::find(line, end, '\n');
     const ImVec2 line_size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, line, line_end);
     draw->AddText(font, font->FontSize, ImVec2(center.x - line_size.x / 2, y), color, line, line_end);
     y += font->FontSize;
-    line = line_end;
-    while (line < end && (*line == ' ' || *line == '\n')) ++line;
+    line = line_end + 1;
   }
 }
 

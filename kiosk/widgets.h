@@ -3,6 +3,7 @@
 // registered with an id and label for the scripted driver.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <imgui.h>
@@ -39,6 +40,10 @@ void DrawIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 colo
 void DrawReportIcon(ImDrawList* draw, Icon icon, ImVec2 center, float size, ImU32 color, ImU32 detail);
 // A face for the satisfaction rating: 1 (very unhappy) to 5 (very happy).
 void DrawFace(ImDrawList* draw, ImVec2 center, float radius, int faces, ImU32 color, ImU32 detail);
+
+// `text` broken into lines no wider than `width` in `font` (text_wrap.h):
+// Chinese breaks between characters, not only at spaces as ImGui does.
+std::string WrapToWidth(const ImFont* font, std::string_view text, float width);
 
 // Centered text (wrapped to `wrap_width` when given) around `center`.
 void DrawCenteredText(ImDrawList* draw, ImFont* font, ImVec2 center, ImU32 color,
