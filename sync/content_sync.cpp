@@ -518,7 +518,7 @@ base::Result<int> ContentLibrary::RemoveUnreferenced(const ContentCatalog& catal
 
 base::Status ContentLibrary::Fill(const ContentCatalog& catalog,
                                   const std::function<base::Status(const CatalogBlob&)>& fetch,
-                                  std::int64_t install_every_ms) {
+                                  std::int64_t install_every_ms, const std::function<bool()>& stopped) {
   using SteadyClock = std::chrono::steady_clock;
   if (auto installed = InstallComplete(catalog); !installed) return installed.error();
   auto last_install = SteadyClock::now();
@@ -526,6 +526,11 @@ base::Status ContentLibrary::Fill(const ContentCatalog& catalog,
   base::Status outcome = base::Ok();
   for (const CatalogBlob& blob : Missing(catalog)) {
     base::Status fetched = fetch(blob);
+    if (!fetched && stopped && stopped()) {
+      base::LogInfo(kLog, "file " + blob.name + " (" + blob.sha256.substr(0, 12) + "): stopped; it goes on from there");
+      outcome = fetched;
+      break;
+    }
     if (!fetched) {
       base::LogWarn(kLog, "file " + blob.name + " (" + blob.sha256.substr(0, 12) + "): " + fetched.error().message);
       if (fetched.error().code == base::ErrorCode::kUnavailable || fetched.error().code == base::ErrorCode::kDiskFull) {
@@ -638,7 +643,7 @@ base::Status ContentSync::FetchBlob(const CatalogBlob& blob, ContentSyncReport& 
       base::LogWarn(kLog, error.message);
       continue;
     }
-    if (error.code != base::ErrorCode::kUnavailable) return error;
+    if (error.code != base::ErrorCode::kUnavailable || Stopping()) return error;
     failures = bytes_received_ > before ? 1 : failures + 1;  // progress: the link works, try again soon
     if (failures > options_.tries_without_progress) return error;
     NoteRetryAfter(client_.last_retry_after_s());
@@ -669,7 +674,9 @@ base::Result<ContentSyncReport> ContentSync::RunOnce() {
     return report;
   }
   const ContentCatalog& catalog = **accepted;
-  base::Status filled = library_.Fill(catalog, [&](const CatalogBlob& blob) { return FetchBlob(blob, report); });
+  base::Status filled = library_.Fill(
+      catalog, [&](const CatalogBlob& blob) { return FetchBlob(blob, report); }, ContentLibrary::kInstallEveryMs,
+      [this] { return Stopping(); });
   report.blobs_missing = static_cast<int>(library_.Missing(catalog).size());
   auto removed = library_.RemoveUnreferenced(catalog);
   if (removed) report.removed_files = *removed;

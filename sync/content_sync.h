@@ -175,9 +175,12 @@ class ContentLibrary {
   // into blobs_dir()), installing lessons as they complete (at most every
   // `install_every_ms`, and at the end). Stops at the first kUnavailable
   // (the link or the stick is gone) and returns it; other blob errors skip
-  // that blob (its lessons wait) and are returned at the end.
+  // that blob (its lessons wait) and are returned at the end. A fetch that
+  // failed because `stopped` says so (a USB job, the kiosk closing) is no
+  // problem to warn county IT of: it goes on next time.
+  static constexpr std::int64_t kInstallEveryMs = 2000;
   base::Status Fill(const ContentCatalog& catalog, const std::function<base::Status(const CatalogBlob&)>& fetch,
-                    std::int64_t install_every_ms = 2000);
+                    std::int64_t install_every_ms = kInstallEveryMs, const std::function<bool()>& stopped = {});
 
  private:
   bool AcceptedUnderOtherKey() const;

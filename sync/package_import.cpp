@@ -136,7 +136,9 @@ base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const s
     return base::Ok();
   };
   // Only a full disk or a stop ends the import: a bad blob on the stick is skipped.
-  base::Status filled = library.Fill(**catalog, copy_blob);
+  base::Status filled =
+      library.Fill(**catalog, copy_blob, ContentLibrary::kInstallEveryMs,
+                   [&] { return options.cancel != nullptr && options.cancel->load(); });
   if (!filled && filled.error().code != base::ErrorCode::kNotFound && filled.error().code != base::ErrorCode::kCorrupt &&
       filled.error().code != base::ErrorCode::kInvalidInput) {
     return filled.error();

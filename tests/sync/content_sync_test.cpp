@@ -25,6 +25,7 @@
 #include "sync/package_import.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/player/clips.h"
+#include "tests/sync/captured_log.h"
 #include "tests/sync/fault_proxy.h"
 #include "tests/sync/test_http_server.h"
 
@@ -150,22 +151,7 @@ struct Station {
 
 using Ids = std::vector<std::string>;
 
-// The log, written to a file for one test case: refusals must say why
-// where the administrator and county IT look.
-class CapturedLog {
- public:
-  explicit CapturedLog(const test::ScratchDir& dir) : path_(dir.File("test.log")) {
-    base::ConfigureLog({base::LogLevel::kInfo, base::LogLevel::kInfo, path_});
-  }
-  ~CapturedLog() { base::ConfigureLog({}); }
-  std::string Text() const {
-    auto text = base::ReadFile(path_);
-    return text.ok() ? *text : "";
-  }
-
- private:
-  std::string path_;
-};
+using test::CapturedLog;
 
 }  // namespace
 
