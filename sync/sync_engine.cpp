@@ -343,7 +343,6 @@ class UsbRequestWatch {
   std::thread thread_;  // last: starts once the rest is built
 };
 
-
 // Writes progress for the admin area at most once a second (each write is
 // a synchronous=FULL commit), with a rate over this transfer's bytes (a
 // resumed download starts with bytes that came on an earlier try).

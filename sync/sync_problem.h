@@ -41,6 +41,15 @@ inline constexpr std::string_view kUsbStickFull = "usb_stick_full";
 inline constexpr std::string_view kUsbStickGone = "usb_stick_gone";
 inline constexpr std::string_view kUsbStickFailed = "usb_stick_failed";    // cannot read or write it
 inline constexpr std::string_view kUsbNotEnrolled = "usb_not_enrolled";    // no county key to check with
+
+// Every code a round records, and every code a USB job's outcome carries:
+// the kiosk's catalogs have a sentence for each (a test checks).
+inline constexpr std::string_view kRoundCodes[] = {
+    kNoServer, kNotEnrolled, kEnrolmentRefused, kUnknownStation, kUnreachable, kCountyBusy,
+    kReportsNotDelivered, kReportsRefused, kCountyStepFailed, kContentFailed, kStationError};
+inline constexpr std::string_view kUsbCodes[] = {
+    kUsbNoPackage, kUsbPackageRefused, kUsbStationDiskFull, kUsbStickFull,
+    kUsbStickGone, kUsbStickFailed, kUsbNotEnrolled, kStationError};
 }  // namespace problem
 
 SyncProblem MakeProblem(std::string_view code, std::string detail = "", std::int64_t count = 0);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "kiosk/i18n.h"
+#include "sync/sync_problem.h"
 
 #ifndef STATION_ASSETS_DIR
 #error "STATION_ASSETS_DIR must point at the source assets"
@@ -17,6 +18,21 @@ TEST_CASE("Every catalog key is present in every language", "[kiosk][i18n]") {
     INFO("language " << tag);
     CHECK(translations->MissingKeys(tag).empty());
     for (const std::string& key : translations->MissingKeys(tag)) UNSCOPED_INFO("missing " << key);
+  }
+}
+
+TEST_CASE("Every sync problem and USB outcome the engine records has a sentence in every language",
+          "[kiosk][i18n]") {
+  auto translations = Translations::LoadDirectory(STATION_ASSETS_DIR "/i18n");
+  REQUIRE(translations.ok());
+  std::vector<std::string> keys;
+  for (std::string_view code : station_sync::problem::kRoundCodes) keys.push_back("admin.sync.problem." + std::string(code));
+  for (std::string_view code : station_sync::problem::kUsbCodes) keys.push_back("admin.usb.error." + std::string(code));
+  for (const auto& [tag, name] : translations->Languages()) {
+    for (const std::string& key : keys) {
+      INFO(tag << ": " << key);
+      CHECK(translations->Text(tag, key) != key);
+    }
   }
 }
 
