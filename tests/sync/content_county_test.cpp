@@ -231,15 +231,21 @@ std::pair<std::string, std::string> PublishedBlob(test::CountyUnderTest& county)
   return {sha, *bytes};
 }
 
+// The status as the admin area reads it.
+SyncStatus StatusNow(const store::Store& db) {
+  auto status = ReadSyncStatus(db, SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  return *status;
+}
+
 // Asks the running engine for an export to `stick`, as the admin area does,
 // and waits for the outcome: the seconds it took.
 double SecondsForUsbExport(store::Store& db, const std::string& stick, std::chrono::steady_clock::time_point deadline) {
   const auto asked = std::chrono::steady_clock::now();
   REQUIRE(RequestUsbJob(db, UsbJob::kExportOutbox, stick).ok());
   for (;;) {
-    auto status = ReadSyncStatus(db, SystemClock().NowSeconds());
-    REQUIRE(status.ok());
-    if (!status->usb_pending && status->usb_last) break;
+    const SyncStatus status = StatusNow(db);
+    if (!status.usb_pending && status.usb_last) break;
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -515,19 +521,14 @@ TEST_CASE("a USB job asked for during a slow download is done within seconds, an
   test::RunningEngine engine(*station.db, options);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  const auto status_now = [&] {
-    auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
-    REQUIRE(status.ok());
-    return *status;
-  };
-  while (status_now().done_bytes < 600'000) {
+  while (StatusNow(*station.db).done_bytes < 600'000) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(station.Offered() == 0);
   CHECK(SecondsForUsbExport(*station.db, stick.path(), deadline) < 8);  // not the ~15 s of lesson still to come
   CHECK(station.Offered() == 0);
-  CHECK(status_now().usb_last->error.empty());
+  CHECK(StatusNow(*station.db).usb_last->error.empty());
 
   // The lesson arrives after all, having crossed the link about once.
   while (station.Offered() == 0) {
@@ -558,11 +559,6 @@ TEST_CASE("a USB job asked for while the download is stalled is done at once, an
   test::RunningEngine engine(*station.db, options);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(50);
-  const auto status_now = [&] {
-    auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
-    REQUIRE(status.ok());
-    return *status;
-  };
   // Stalled: the proxy has passed what it will of the lesson, and holds on.
   while (link.stats().down_bytes < stalls.stall_down_after_bytes) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
@@ -574,14 +570,14 @@ TEST_CASE("a USB job asked for while the download is stalled is done at once, an
   link.SetPlan({});
 
   CHECK(SecondsForUsbExport(*station.db, stick.path(), deadline) < 5);  // not the minute of the low-speed limit
-  CHECK(status_now().usb_last->error.empty());
+  CHECK(StatusNow(*station.db).usb_last->error.empty());
 
   // The round after the job goes on at once, not after a failed round's backoff.
   while (station.Offered() == 0) {
     REQUIRE(std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  const SyncStatus after = status_now();
+  const SyncStatus after = StatusNow(*station.db);
   CHECK(after.round_failures == 0);
   CHECK(after.last_error.empty());
   // Nothing for county IT to worry about: the pause is no warning.
