@@ -471,7 +471,8 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   if (base::Status saved = SaveRoundState(result, &county); !saved.ok()) {
     result.problems.push_back(MakeProblem(problem::kStationError, "cannot save the sync state: " + saved.error().message));
   }
-  result.everything_delivered = !result.paused_for_usb && result.problems.empty() && result.delivery.AllDelivered();
+  result.everything_delivered =
+      !result.paused_for_usb && !stopping_.load() && result.problems.empty() && result.delivery.AllDelivered();
   if (result.everything_delivered) {
     base::Result<std::vector<QueuedReport>> due =
         OutboxQueue(store_, fs_, options_.data_dir + "/outbox").DueForSending(clock_.NowSeconds(), 1);
@@ -528,9 +529,9 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
     return base::Ok();
   }
   // A county that asked for a wait (429/503) is asked nothing more this
-  // round, nor is one the round paused for a USB job.
+  // round, nor is one in a round paused for a USB job or stopped.
   const auto ask_no_more = [&] {
-    if (paused_for_usb_.load()) return true;
+    if (paused_for_usb_.load() || stopping_.load()) return true;
     if (!county.retry_after_s()) return false;
     result.problems.push_back(MakeProblem(problem::kCountyBusy, "", *county.retry_after_s()));
     return true;
@@ -632,8 +633,9 @@ std::vector<SyncProblem> RoundProblems(const RoundResult& result) {
 
 base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyConnection* county) {
   const std::int64_t now_s = clock_.NowSeconds();
-  if (result.paused_for_usb) {
-    // Not a failure: what the pause cut short goes on right after the job.
+  if (result.paused_for_usb || stopping_.load()) {
+    // Not a failure: what the pause (or the kiosk closing) cut short goes on
+    // right after the job (or at the next start).
     auto update = store::sql::Statement::Prepare(
         store_.handle(), "UPDATE sync_state SET next_round_at = ?1, last_round_at = ?1 WHERE id = 1");
     if (!update.ok()) return update.error();

@@ -139,6 +139,14 @@ TEST_CASE("a station closing stops the download under way at once, and the next 
   CHECK(down_when_stopped < static_cast<std::int64_t>(kLessonBytes));
   store::LessonLibrary lessons(**db);
   CHECK(lessons.List(store::Shelf::kAll)->empty());  // half a lesson is never offered
+  // Closing the kiosk is not a failed round: no error for the admin area to
+  // read at the next start, and the next round is due at once.
+  auto stopped = ReadSyncStatus(**reader, SystemClock().NowSeconds());
+  REQUIRE(stopped.ok());
+  CHECK(stopped->round_failures == 0);
+  CHECK(stopped->last_error.empty());
+  REQUIRE(stopped->next_try_at_s.has_value());
+  CHECK(*stopped->next_try_at_s <= SystemClock().NowSeconds());
 
   proxy.SetPlan({});
   engine = std::make_unique<SyncEngine>(**db, PosixFileSystem(), SystemClock(), options);
