@@ -2,7 +2,6 @@
 
 #include "kiosk/text_wrap.h"
 
-#include <optional>
 #include <vector>
 
 namespace kiosk {
@@ -60,10 +59,13 @@ std::string BreakLines(std::string_view text, float width, const std::function<f
   // The last place on this line where it may break: a byte offset into
   // `out`, whether a space is there (replaced by the '\n'), and the width
   // of what follows it.
-  std::optional<std::size_t> break_at;
+  // (Plain values, not std::optional, and the insert by iterator: GCC 12
+  // warns falsely about the others here.)
+  constexpr std::size_t kNoBreak = std::string::npos;
+  std::size_t break_at = kNoBreak;
   bool break_is_space = false;
   float width_after_break = 0;
-  std::optional<char32_t> previous;  // the last non-space character on this line
+  char32_t previous = 0;  // the last non-space character on this line; 0: none yet
   bool space_before = false;
 
   for (std::size_t i = 0; i < text.size();) {
@@ -73,7 +75,7 @@ std::string BreakLines(std::string_view text, float width, const std::function<f
     const Kind kind = KindOf(c);
     if (kind == Kind::kNewline) {
       out += '\n';
-      line_width = 0, break_at.reset(), previous.reset(), space_before = false;
+      line_width = 0, break_at = kNoBreak, previous = 0, space_before = false;
       continue;
     }
     const float w = advance(c);
@@ -81,7 +83,7 @@ std::string BreakLines(std::string_view text, float width, const std::function<f
       if (line_width == 0) continue;  // no line starts with a space
       if (line_width + w > width) {   // the space itself does not fit: break there
         out += '\n';
-        line_width = 0, break_at.reset(), previous.reset(), space_before = false;
+        line_width = 0, break_at = kNoBreak, previous = 0, space_before = false;
         continue;
       }
       break_at = out.size(), break_is_space = true, width_after_break = 0;
@@ -90,20 +92,20 @@ std::string BreakLines(std::string_view text, float width, const std::function<f
       space_before = true;
       continue;
     }
-    if (previous && !space_before && MayBreakBetween(*previous, c)) {
+    if (previous != 0 && !space_before && MayBreakBetween(previous, c)) {
       break_at = out.size(), break_is_space = false, width_after_break = 0;
     }
     if (line_width > 0 && line_width + w > width) {
-      if (break_at) {
+      if (break_at != kNoBreak) {
         if (break_is_space) {
-          out[*break_at] = '\n';
+          out[break_at] = '\n';
         } else {
-          out.insert(*break_at, "\n");
+          out.insert(out.begin() + static_cast<std::ptrdiff_t>(break_at), '\n');
         }
         line_width = width_after_break;
-        break_at.reset();
+        break_at = kNoBreak;
       }
-      if (!break_at && line_width + w > width && line_width > 0) {
+      if (break_at == kNoBreak && line_width + w > width && line_width > 0) {
         out += '\n';  // a word wider than the line: it breaks here
         line_width = 0;
       }
