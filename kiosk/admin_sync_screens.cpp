@@ -13,6 +13,7 @@
 #include "kiosk/screen_parts.h"
 #include "kiosk/screens.h"
 #include "kiosk/widgets.h"
+#include "sync/clock.h"
 #include "sync/ticket_code.h"
 #include "sync/usb_sticks.h"
 
@@ -95,6 +96,24 @@ void DrawTransfer(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, f
        colors::kTextDim);
 }
 
+// "25 分钟", "3 小时", "20410 天": how far off the box's clock is.
+std::string ClockErrorText(const Ui& ui, std::int64_t error_s) {
+  const std::int64_t minutes = std::llabs(error_s) / 60;
+  if (minutes < 120) return Format(ui.T("admin.sync.box_clock.minutes"), {{"n", std::to_string(minutes)}});
+  if (minutes < 48 * 60) return Format(ui.T("admin.sync.box_clock.hours"), {{"n", std::to_string(minutes / 60)}});
+  return Format(ui.T("admin.sync.box_clock.days"), {{"n", std::to_string(minutes / 1440)}});
+}
+
+void DrawClocks(Ui& ui, const station_sync::SyncStatus& s, std::int64_t box_clock_error_s) {
+  if (std::llabs(box_clock_error_s) >= station_sync::kClockToleranceS) {
+    const char* key = box_clock_error_s < 0 ? "admin.sync.box_clock.behind" : "admin.sync.box_clock.ahead";
+    Line(ui, "sync.box_clock", Format(ui.T(key), {{"amount", ClockErrorText(ui, box_clock_error_s)}}), colors::kDanger);
+  } else if (s.clock_offset_s && std::llabs(*s.clock_offset_s) >= station_sync::kClockToleranceS) {
+    Line(ui, "sync.clock", Format(ui.T("admin.sync.clock"), {{"minutes", std::to_string(*s.clock_offset_s / 60)}}),
+         colors::kDanger);
+  }
+}
+
 void DrawRounds(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, int offset) {
   if (s.last_success_at_s) {
     Line(ui, "sync.last_success",
@@ -130,10 +149,6 @@ void DrawRounds(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, int
   } else if (s.next_try_at_s) {
     Line(ui, "sync.next", Format(ui.T("admin.sync.next_try"), {{"time", LocalTimeText(*s.next_try_at_s, offset)}}),
          colors::kTextDim);
-  }
-  if (s.clock_offset_s && std::llabs(*s.clock_offset_s) >= 120) {
-    Line(ui, "sync.clock", Format(ui.T("admin.sync.clock"), {{"minutes", std::to_string(*s.clock_offset_s / 60)}}),
-         colors::kDanger);
   }
 }
 
@@ -312,6 +327,7 @@ void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector
     ImGui::Dummy(ImVec2(1, ui.px(16)));
     DrawTransfer(ui, *status, view.now, list_w - ui.px(40));
     DrawRounds(ui, *status, view.now, view.utc_offset_minutes);
+    DrawClocks(ui, *status, view.box_clock_error_s);
     ImGui::Dummy(ImVec2(1, ui.px(16)));
     DrawOutbox(ui, *status, view.utc_offset_minutes);
   }

@@ -25,7 +25,7 @@ const char* Usage() {
   return "usage: kiosk [--data-dir DIR] [--windowed [WxH]] [--script FILE] [--screenshot-dir DIR]\n"
          "             [--assets-dir DIR] [--idle-timeout SECONDS] [--log-level debug|info|warn|error]\n"
          "             [--audio default|null] [--camera-source FILE] [--mic-source FILE] [--camera-device DEV]\n"
-         "             [--set KEY=VALUE]... [--enrol CODE] [--no-sync]\n"
+         "             [--set KEY=VALUE]... [--enrol CODE] [--no-sync] [--clock-shift SECONDS]\n"
          "Runs the village station full screen. --script runs a scripted tour (docs/SCRIPTING.md)\n"
          "and exits non-zero if a step fails.\n";
 }
@@ -70,6 +70,11 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
       if (!value(options.enrolment_code)) return Bad("--enrol needs the code from county IT");
     } else if (arg == "--no-sync") {
       options.sync = false;
+    } else if (arg == "--clock-shift") {
+      char* end = nullptr;
+      if (!value(text) || text.empty()) return Bad("--clock-shift needs seconds");
+      options.clock_shift_s = std::strtoll(text.c_str(), &end, 10);
+      if (*end != '\0') return Bad("--clock-shift needs seconds, e.g. -1700000000");
     } else if (arg == "--camera-device") {
       if (!value(options.camera_device)) return Bad("--camera-device needs a device path");
     } else if (arg == "--frame-stats") {

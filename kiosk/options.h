@@ -34,6 +34,9 @@ struct Options {
   // code from county IT (the server: --set sync.county_server=URL).
   bool sync = true;
   std::string enrolment_code;
+  // --clock-shift SECONDS: the box's clock is this far off (tests and demos
+  // of a box without a clock battery; the station follows the county's).
+  long long clock_shift_s = 0;
   bool help = false;
 };
 

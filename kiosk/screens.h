@@ -127,6 +127,9 @@ struct SyncPageView {
   const SyncPage* page = nullptr;
   std::int64_t now = 0;
   int utc_offset_minutes = 480;
+  // The box's own clock minus the station's (which follows the county's):
+  // a dead clock battery or a date typed wrong.
+  std::int64_t box_clock_error_s = 0;
 };
 void DrawAdminSync(Ui& ui, UiState& state, const SyncPageView& view, std::vector<Action>& actions);
 void DrawEnrolCode(Ui& ui, const SyncPage& page, std::vector<Action>& actions);

@@ -38,6 +38,7 @@
 #include "store/catalog.h"
 #include "store/lessons.h"
 #include "store/store.h"
+#include "sync/clock.h"
 #include "sync/enrolment.h"
 #include "sync/outbox.h"
 #include "sync/sync_engine.h"
@@ -63,21 +64,19 @@ double ProcessCpuMs() {
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-std::int64_t WallClockUnix() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::string ClockText() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
+// "14:05" at the station's UTC offset.
+std::string ClockText(std::int64_t unix_s, int utc_offset_minutes) {
+  const std::int64_t minute_of_day = ((unix_s + utc_offset_minutes * 60) / 60 % 1440 + 1440) % 1440;
   char text[8];
-  std::strftime(text, sizeof(text), "%H:%M", &local);
+  std::snprintf(text, sizeof(text), "%02d:%02d", static_cast<int>(minute_of_day / 60), static_cast<int>(minute_of_day % 60));
   return text;
 }
 
-std::uint64_t MsUntilNextMinute() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-  return 60000 - static_cast<std::uint64_t>(ms % 60000) + 5;
+// Until the clock on screen changes. The station's time (StationClock)
+// comes in whole seconds, so this wakes at most a second early; the loop
+// then sees the same minute and waits the last second.
+std::uint64_t MsUntilNextMinute(std::int64_t now_s) {
+  return static_cast<std::uint64_t>(60 - (now_s % 60 + 60) % 60) * 1000 + 5;
 }
 
 // Titles, summaries and subtitle files of the lessons stored at this
@@ -111,7 +110,11 @@ void Stamp(Action& action, std::int64_t now) {
 
 class Station final : public ScriptHost {
  public:
-  explicit Station(const Options& options) : options_(options) {}
+  explicit Station(const Options& options)
+      : options_(options),
+        box_clock_(std::make_unique<station_sync::ShiftedClock>(station_sync::SystemClock(), options.clock_shift_s)),
+        station_clock_(std::make_unique<station_sync::StationClock>(
+            station_sync::CountyTimeMarkPath(options.data_dir), *box_clock_, station_sync::SystemBootClock())) {}
   ~Station() override;
   int Run();
 
@@ -159,8 +162,16 @@ class Station final : public ScriptHost {
   void StartSync();
   void OnSyncStatusChanged();
 
+  std::int64_t Now() { return station_clock_->NowSeconds(); }  // the station's time (unix s)
+  std::string ClockNow() { return ClockText(Now(), utc_offset_minutes_); }
+
   Options options_;
   const Clock::time_point started_ = Clock::now();
+  // The box's clock (shifted by --clock-shift) and the station's, which
+  // follows the county's once heard; both outlive the outbox and sync.
+  std::unique_ptr<station_sync::ShiftedClock> box_clock_;
+  std::unique_ptr<station_sync::StationClock> station_clock_;
+  int utc_offset_minutes_ = 480;
   std::optional<Translations> translations_;
   std::unique_ptr<store::Store> store_;
   std::string store_error_;  // non-empty: show the startup error screen
@@ -270,12 +281,13 @@ void Station::OpenStore() {
     if (auto set = store_->SetSetting(key, value); !set) base::LogError("station", "cannot set " + key + ": " + set.error().message);
     else base::LogInfo("station", "setting " + key + " = " + value);
   }
+  utc_offset_minutes_ = station_sync::StationUtcOffsetMinutes(*store_);
   app_ = std::make_unique<App>(*store_);
   content_dir_ = options_.data_dir + "/content";
   pinyin_ = std::make_unique<PinyinInput>(PinyinConfig{.user_data_dir = options_.data_dir + "/rime"});
   OpenOutbox();
   ImportContent();
-  app_->RecoverInterruptedPlaybacks(WallClockUnix());
+  app_->RecoverInterruptedPlaybacks(Now());
   StartSync();
 }
 
@@ -289,7 +301,7 @@ void Station::StartSync() {
     auto asked = code ? station_sync::RequestEnrolment(*store_, *code) : base::Status(code.error());
     if (!asked) base::LogError("sync", "--enrol: " + asked.error().message);
   }
-  sync_ = std::make_unique<SyncService>(SyncService::Config{options_.data_dir, [this] {
+  sync_ = std::make_unique<SyncService>(SyncService::Config{options_.data_dir, station_clock_.get(), [this] {
     sync_changed_.store(true);
     Wake();
   }});
@@ -340,7 +352,7 @@ void Station::ImportContent() {
 void Station::OpenOutbox() {
   auto config = station_sync::LoadOutboxConfig(*store_, station_sync::PosixFileSystem(), options_.data_dir);
   if (config) {
-    auto outbox = station_sync::Outbox::Open(*store_, station_sync::PosixFileSystem(), station_sync::SystemClock(),
+    auto outbox = station_sync::Outbox::Open(*store_, station_sync::PosixFileSystem(), *station_clock_,
                                              std::move(*config));
     if (outbox) {
       outbox_ = std::move(*outbox);
@@ -591,7 +603,7 @@ int Station::WaitTimeoutMs(std::uint64_t now_ms) const {
     return static_cast<int>(std::max<std::int64_t>(0, last_media_frame_ms_ + kMediaFrameMs - now_ms));
   }
   if (video_frame_new_) return 0;
-  std::uint64_t wake = now_ms + MsUntilNextMinute();  // the clock on screen
+  std::uint64_t wake = now_ms + MsUntilNextMinute(station_clock_->NowSeconds());  // the clock on screen
   if (playback_ && playback_->is_open()) {
     const auto until_frame = std::chrono::duration_cast<std::chrono::milliseconds>(
         playback_->NextWakeup() - player::Clock::now()).count();
@@ -672,10 +684,10 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       break;
     }
     case Screen::kLibrary:
-      DrawLibrary(ui_, ui_state_, {&state.library, WallClockUnix(), thumbnails_.get()}, actions);
+      DrawLibrary(ui_, ui_state_, {&state.library, Now(), thumbnails_.get()}, actions);
       break;
     case Screen::kLesson:
-      DrawLesson(ui_, {&*state.lesson, state.lesson_message, WallClockUnix(), thumbnails_.get()}, actions);
+      DrawLesson(ui_, {&*state.lesson, state.lesson_message, Now(), thumbnails_.get()}, actions);
       break;
     case Screen::kPlayer:
       DrawPlayer(ui_, ui_state_, MakePlayerView(), actions);
@@ -707,16 +719,16 @@ void Station::DrawScreen(std::vector<Action>& actions) {
       break;
     case Screen::kCheckCode:
     case Screen::kCheckStatus:
-      DrawCheck(ui_, ui_state_, {state.screen, &state.check, 480}, actions);
+      DrawCheck(ui_, ui_state_, {state.screen, &state.check, utc_offset_minutes_}, actions);
       break;
     case Screen::kAdminSync:
-      DrawAdminSync(ui_, ui_state_, {&state.sync, WallClockUnix(), 480}, actions);
+      DrawAdminSync(ui_, ui_state_, {&state.sync, Now(), utc_offset_minutes_, station_clock_->SystemErrorSeconds()}, actions);
       break;
     case Screen::kAdminEnrol:
       DrawEnrolCode(ui_, state.sync, actions);
       break;
     case Screen::kAdminUsb:
-      DrawAdminUsb(ui_, ui_state_, {&state.sync, &state.usb, WallClockUnix(), 480}, actions);
+      DrawAdminUsb(ui_, ui_state_, {&state.sync, &state.usb, Now(), utc_offset_minutes_}, actions);
       break;
     case Screen::kNotice:
       if (state.notice_shown < state.notices.size()) DrawNotice(ui_, state.notices[state.notice_shown], actions);
@@ -756,7 +768,7 @@ void Station::DrawFrame() {
   if (ScaleFor(w, h) != fonts_scale_) RebuildFonts();
 
   const std::uint64_t now_ms = SDL_GetTicks64();
-  clock_text_ = ClockText();
+  clock_text_ = ClockNow();
   registry_.BeginFrame();
   ui_.animating = false;
   ui_.wake_at_s = 0;
@@ -816,7 +828,7 @@ void Station::DrawFrame() {
 void Station::Apply(const std::vector<Action>& actions) {
   if (actions.empty() || !app_) return;
   for (Action action : actions) {
-    Stamp(action, WallClockUnix());
+    Stamp(action, Now());
     if (std::holds_alternative<SendReport>(action)) send_tapped_at_ = Clock::now();
     app_->Apply(action);
   }
@@ -883,8 +895,8 @@ void Station::StartPinCheck() {
   if (!pin || pin_check_.valid()) return;
   store::Store* store = store_.get();
   const Uint32 wake = wake_event_;
-  pin_check_ = std::async(std::launch::async, [store, digits = std::move(*pin), wake] {
-    auto outcome = AdminPin(*store).Check(digits, WallClockUnix());
+  pin_check_ = std::async(std::launch::async, [store, digits = std::move(*pin), wake, now_s = Now()] {
+    auto outcome = AdminPin(*store).Check(digits, now_s);
     SDL_Event event{};
     event.type = wake;
     SDL_PushEvent(&event);
@@ -912,7 +924,7 @@ void Station::ServicePlayback(std::uint64_t now_ms) {
     if (!*opened) {
       const base::Error error = opened->error();
       playback_->Close();
-      Apply({PlaybackFailed{error, WallClockUnix()}});
+      Apply({PlaybackFailed{error, Now()}});
       return;
     }
     base::LogInfo("player", playing_lesson_id_ + ": " + (*opened)->container + " " + (*opened)->video_codec + " " +
@@ -936,12 +948,12 @@ void Station::ServicePlayback(std::uint64_t now_ms) {
   if (status.state == player::State::kError) {
     const base::Error error = status.error.value_or(base::MakeError(base::ErrorCode::kIo, "unknown player error"));
     playback_->Close();
-    Apply({PlaybackFailed{error, WallClockUnix()}});
+    Apply({PlaybackFailed{error, Now()}});
     return;
   }
   if (status.state == player::State::kEnded) {
     playback_->Close();
-    Apply({PlaybackEnded{WallClockUnix()}});
+    Apply({PlaybackEnded{Now()}});
     return;
   }
   // Not while opening or seeking: the position then is not where the villager is.
@@ -949,7 +961,7 @@ void Station::ServicePlayback(std::uint64_t now_ms) {
     const auto elapsed = static_cast<std::int64_t>(now_ms - last_progress_ms_);
     last_progress_ms_ = now_ms;
     const bool playing = status.state == player::State::kPlaying;
-    app_->Apply(PlaybackProgress{status.position_ms, status.duration_ms, playing, elapsed, WallClockUnix()});
+    app_->Apply(PlaybackProgress{status.position_ms, status.duration_ms, playing, elapsed, Now()});
     video_frame_new_ = true;  // the time and subtitle on screen move on
   }
 }
@@ -1017,7 +1029,7 @@ int Station::Run() {
     const bool media_frame_due = report_devices_ && report_devices_->Active() && now_ms >= last_media_frame_ms_ + kMediaFrameMs;
     if (media_frame_due) last_media_frame_ms_ = now_ms;
     if (thumbnails_ && thumbnails_->UploadReady()) frames_pending_ = std::max(frames_pending_, 1);
-    const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockText() != clock_text_;
+    const bool clock_changed = app_ && app_->state().screen == Screen::kHome && ClockNow() != clock_text_;
     const bool wake_due = ui_.wake_at_s > 0 && now_ms >= ui_.wake_at_s * 1000;
     if (options_.continuous_redraw || frames_pending_ > 0 || ui_.animating || pointer_.HasPending() || clock_changed ||
         !screenshot_path_.empty() || video_frame_new_ || wake_due || media_frame_due) {

@@ -28,7 +28,8 @@ void SyncService::Run() {
   station_sync::SyncOptions options;
   options.data_dir = config_.data_dir;
   options.on_status_changed = config_.on_status_changed;
-  station_sync::SyncEngine engine(**store, station_sync::PosixFileSystem(), station_sync::SystemClock(), options);
+  station_sync::Clock& clock = config_.clock != nullptr ? *config_.clock : station_sync::SystemClock();
+  station_sync::SyncEngine engine(**store, station_sync::PosixFileSystem(), clock, options);
   {
     std::lock_guard<std::mutex> lock(engine_mutex_);
     if (stop_.load()) return;  // the kiosk closed before the engine started

@@ -12,6 +12,7 @@
 #include <thread>
 
 namespace station_sync {
+class Clock;
 class SyncEngine;
 }
 
@@ -21,6 +22,7 @@ class SyncService {
  public:
   struct Config {
     std::string data_dir;
+    station_sync::Clock* clock = nullptr;  // the station's (StationClock); outlives the service
     // Called on the sync thread when the status row changed (progress, a
     // round's end): the station wakes its loop and looks.
     std::function<void()> on_status_changed;

@@ -1,8 +1,33 @@
 #include "sync/clock.h"
 
+#include <time.h>
+
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
+
+#include "base/files.h"
+#include "base/log.h"
 
 namespace station_sync {
+namespace {
+
+// A county clock before this is broken, not news: a station does not follow it.
+constexpr std::int64_t kEarliestCountyTimeS = 1'577'836'800;  // 2020-01-01
+constexpr std::int64_t kMarkMovedS = 2;        // X-Server-Time has whole seconds
+constexpr std::int64_t kRereadEveryMs = 1000;  // another process may have written a mark
+
+std::optional<std::int64_t> ParseInt(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::int64_t FloorSeconds(std::int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+
+}  // namespace
 
 Clock& SystemClock() {
   struct System : Clock {
@@ -14,6 +39,105 @@ Clock& SystemClock() {
   };
   static System clock;
   return clock;
+}
+
+BootClock& SystemBootClock() {
+  struct System : BootClock {
+    std::int64_t NowMs() override {
+      timespec t{};
+      ::clock_gettime(CLOCK_BOOTTIME, &t);
+      return static_cast<std::int64_t>(t.tv_sec) * 1000 + t.tv_nsec / 1'000'000;
+    }
+    std::string BootId() override {
+      auto text = base::ReadFile("/proc/sys/kernel/random/boot_id");
+      if (!text.ok()) return "";
+      std::string id = *text;
+      while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+      return id;
+    }
+  };
+  static System clock;
+  return clock;
+}
+
+std::string FormatCountyTimeMark(const CountyTimeMark& mark) {
+  return std::to_string(mark.county_s) + " " + std::to_string(mark.boot_ms) + " " + mark.boot_id + "\n";
+}
+
+std::optional<CountyTimeMark> ParseCountyTimeMark(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const std::size_t first = text.find(' ');
+  const std::size_t second = first == std::string_view::npos ? first : text.find(' ', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  const auto county_s = ParseInt(text.substr(0, first));
+  const auto boot_ms = ParseInt(text.substr(first + 1, second - first - 1));
+  const std::string_view boot_id = text.substr(second + 1);
+  if (!county_s || !boot_ms || *boot_ms < 0 || boot_id.empty() || boot_id.find(' ') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return CountyTimeMark{*county_s, *boot_ms, std::string(boot_id)};
+}
+
+std::int64_t StationNow(std::int64_t system_s, std::int64_t boot_ms, std::string_view boot_id,
+                        const std::optional<CountyTimeMark>& mark) {
+  if (!mark) return system_s;
+  if (mark->boot_id == boot_id) {
+    const std::int64_t county_s = mark->county_s + FloorSeconds(std::max<std::int64_t>(0, boot_ms - mark->boot_ms));
+    return std::llabs(system_s - county_s) <= kClockToleranceS ? system_s : county_s;
+  }
+  return std::max(system_s, mark->county_s + FloorSeconds(std::max<std::int64_t>(0, boot_ms)));
+}
+
+StationClock::StationClock(std::string mark_path, Clock& system, BootClock& boot)
+    : mark_path_(std::move(mark_path)), system_(system), boot_(boot), boot_id_(boot.BootId()) {}
+
+void StationClock::RefreshLocked(std::int64_t boot_ms) {
+  if (read_at_boot_ms_ && boot_ms - *read_at_boot_ms_ < kRereadEveryMs && boot_ms >= *read_at_boot_ms_) return;
+  read_at_boot_ms_ = boot_ms;
+  auto text = base::ReadFile(mark_path_);
+  if (!text.ok()) return;  // none yet: keep what this process heard
+  auto mark = ParseCountyTimeMark(*text);
+  if (!mark) return;
+  // Another process's mark from this boot is as good as ours; one from an
+  // earlier boot only stands in while this boot has none.
+  if (mark->boot_id == boot_id_ || !mark_ || mark_->boot_id != boot_id_) mark_ = std::move(mark);
+}
+
+std::int64_t StationClock::NowSeconds() {
+  const std::int64_t system_s = system_.NowSeconds();
+  const std::int64_t boot_ms = boot_.NowMs();
+  std::lock_guard lock(mutex_);
+  RefreshLocked(boot_ms);
+  return StationNow(system_s, boot_ms, boot_id_, mark_);
+}
+
+void StationClock::HeardCountyTime(std::int64_t county_now_s) {
+  if (county_now_s < kEarliestCountyTimeS) return;
+  const std::int64_t boot_ms = boot_.NowMs();
+  std::lock_guard lock(mutex_);
+  RefreshLocked(boot_ms);
+  if (mark_ && mark_->boot_id == boot_id_) {
+    const std::int64_t predicted = mark_->county_s + FloorSeconds(boot_ms - mark_->boot_ms);
+    if (std::llabs(predicted - county_now_s) < kMarkMovedS) return;
+  }
+  const bool first = !mark_ || mark_->boot_id != boot_id_;
+  mark_ = CountyTimeMark{county_now_s, boot_ms, boot_id_};
+  if (first) {
+    const std::int64_t error_s = system_.NowSeconds() - county_now_s;
+    base::LogInfo("clock", "heard the county's time; the box's clock is " + std::to_string(error_s) +
+                               " s off it" + (std::llabs(error_s) > kClockToleranceS ? ": keeping the county's" : ""));
+  }
+  if (auto written = base::WriteFileDurably(mark_path_, FormatCountyTimeMark(*mark_)); !written.ok()) {
+    base::LogWarn("clock", "cannot keep the county's time: " + written.error().message);
+  }
+}
+
+std::int64_t StationClock::SystemErrorSeconds() { return system_.NowSeconds() - NowSeconds(); }
+
+std::optional<CountyTimeMark> StationClock::mark() {
+  std::lock_guard lock(mutex_);
+  RefreshLocked(boot_.NowMs());
+  return mark_;
 }
 
 }  // namespace station_sync

@@ -217,9 +217,11 @@ base::Result<CountyResponse> CountyConnection::Call(
   bytes_sent_ += static_cast<std::int64_t>(body.size());
   base::Result<HttpResponse> response = transport_.Send(request);
   if (!response.ok()) return response.error();
-  const std::int64_t now_s = clock_.NowSeconds();
-  base::Result<CountyResponse> county = ReadCountyResponse(*response, now_s);
-  if (county.ok() && county->server_time_s) clock_offset_s_ = *county->server_time_s - now_s;
+  base::Result<CountyResponse> county = ReadCountyResponse(*response, clock_.NowSeconds());
+  if (county.ok() && county->server_time_s) {
+    clock_.HeardCountyTime(*county->server_time_s);  // a StationClock keeps the county's time
+    clock_offset_s_ = *county->server_time_s - clock_.NowSeconds();
+  }
   if (county.ok() && (county->status == 429 || county->status == 503)) NoteRetryAfter(county->retry_after_s.value_or(1));
   return county;
 }

@@ -127,7 +127,8 @@ class CountyConnection {
                                   const std::string& body = "",
                                   std::vector<std::pair<std::string, std::string>> headers = {});
 
-  // County time minus station time at the last county answer.
+  // County time minus station time at the last county answer (about 0 with
+  // a StationClock, which follows the county's).
   std::optional<std::int64_t> clock_offset_s() const { return clock_offset_s_; }
   // The longest wait the county asked for (429/503 Retry-After, at least 1 s)
   // on this connection or one noted beside it: nothing more should be asked

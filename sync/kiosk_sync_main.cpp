@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "base/files.h"
@@ -41,7 +42,7 @@ int Usage(const std::string& problem) {
                "kiosk-sync: %s\n"
                "usage: kiosk-sync --data DIR [--once] [--server URL] [--enrol CODE]\n"
                "                  [--export-outbox STICK] [--import-package STICK] [--status]\n"
-               "                  [--sync-now] [--log-level LEVEL]\n",
+               "                  [--sync-now] [--log-level LEVEL] [--clock-shift SECONDS]\n",
                problem.c_str());
   return 2;
 }
@@ -50,8 +51,8 @@ std::string Time(std::optional<std::int64_t> at_s) {
   return at_s ? std::to_string(*at_s) : "-";
 }
 
-int PrintStatus(const store::Store& store, std::int64_t now_s) {
-  base::Result<SyncStatus> status = ReadSyncStatus(store, now_s);
+int PrintStatus(const store::Store& store, StationClock& clock) {
+  base::Result<SyncStatus> status = ReadSyncStatus(store, clock.NowSeconds());
   if (!status.ok()) return Usage(status.error().message);
   const SyncStatus& s = *status;
   std::printf("enrolled: %s %s\ncounty: %s\n", s.enrolled ? "yes" : "no", s.station_id.c_str(),
@@ -64,6 +65,8 @@ int PrintStatus(const store::Store& store, std::int64_t now_s) {
               Time(s.next_try_at_s).c_str(), s.round_failures);
   std::printf("last error: %s\nclock offset: %s s\n", s.last_error.c_str(),
               Time(s.clock_offset_s).c_str());
+  std::printf("station time: %lld, the box's clock %+lld s off it\n", static_cast<long long>(clock.NowSeconds()),
+              static_cast<long long>(clock.SystemErrorSeconds()));
   std::printf("undelivered reports: %d, stuck over a day: %zu, refused: %zu\n",
               s.undelivered_count, s.stuck.size(), s.refused.size());
   for (const UndeliveredReport& r : s.stuck) {
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
   std::string import_from;
   std::string enrol_code;
   std::string log_level = "info";
+  long long clock_shift_s = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
     else if (flag == "--export-outbox") export_to = value();
     else if (flag == "--import-package") import_from = value();
     else if (flag == "--log-level") log_level = value();
+    else if (flag == "--clock-shift") clock_shift_s = std::atoll(value().c_str());
     else return Usage("unknown option " + flag);
   }
   if (options.data_dir.empty()) return Usage("--data DIR is required");
@@ -142,9 +147,10 @@ int main(int argc, char** argv) {
   auto store = store::Store::Open(options.data_dir + "/station.db");
   if (!store.ok()) return Usage("cannot open the store: " + store.error().message);
   FileSystem& fs = PosixFileSystem();
-  Clock& clock = SystemClock();
+  ShiftedClock box_clock(SystemClock(), clock_shift_s);
+  StationClock clock(CountyTimeMarkPath(options.data_dir), box_clock, SystemBootClock());
 
-  if (status) return PrintStatus(**store, clock.NowSeconds());
+  if (status) return PrintStatus(**store, clock);
   if (sync_now) {
     base::Status asked = RequestSyncNow(**store);
     if (!asked.ok()) return Usage("cannot ask for a sync: " + asked.error().message);
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
                 d.ratings_uploaded, d.watch_records_uploaded, d.events_applied);
     for (const SyncProblem& p : round->problems) std::printf("error: %s\n", ProblemText(p).c_str());
     for (const SyncProblem& p : d.problems) std::printf("error: %s\n", ProblemText(p).c_str());
+    if (round->paused_for_usb) std::printf("paused for a USB job; the round goes on after it\n");
     if (!round->ran) return 2;
     return round->everything_delivered ? 0 : 1;
   }

@@ -93,9 +93,9 @@ base::Result<std::vector<QueuedReport>> OutboxQueue::DueForSending(std::int64_t 
   auto statement = store::sql::Statement::Prepare(
       store_.handle(),
       "SELECT report_id FROM reports WHERE status = 'saved' "
-      "OR (status = 'failed' AND retry_at <= ?1) ORDER BY saved_at, report_id LIMIT ?2");
+      "OR (status = 'failed' AND (retry_at <= ?1 OR retry_at > ?1 + ?3)) ORDER BY saved_at, report_id LIMIT ?2");
   if (!statement.ok()) return statement.error();
-  statement->Bind(1, now_s).Bind(2, std::int64_t{limit});
+  statement->Bind(1, now_s).Bind(2, std::int64_t{limit}).Bind(3, kLongestPlannedWaitS);
   std::vector<std::string> ids;
   for (;;) {
     base::Result<bool> row = statement->Step();

@@ -38,6 +38,12 @@ class Statement;
 
 namespace station_sync {
 
+// No wait the station plans is longer (a day's interval, then a day to the
+// sync window's opening): a time planned further ahead than this was
+// planned by a clock that has since gone back (a box without a clock
+// battery after a power cut), and has come.
+inline constexpr std::int64_t kLongestPlannedWaitS = 2 * 24 * 3600 + 3600;
+
 enum class ReportState { kSaved, kSending, kAcknowledged, kFailed };
 const char* ToString(ReportState state);
 
@@ -55,7 +61,8 @@ class OutboxQueue {
   OutboxQueue(store::Store& store, FileSystem& fs, std::string outbox_dir);
 
   base::Status RecoverInterrupted(std::int64_t now_s);
-  // Saved reports, and failed ones whose retry time has come, oldest first.
+  // Saved reports, and failed ones whose retry time has come (or lies
+  // beyond kLongestPlannedWaitS: the clock went back), oldest first.
   base::Result<std::vector<QueuedReport>> DueForSending(std::int64_t now_s, int limit);
   base::Result<QueuedReport> Get(const std::string& report_id);
 

@@ -710,7 +710,7 @@ std::int64_t SyncEngine::NextRoundAt(const RoundResult& last, std::int64_t now_s
     base::LogWarn("sync", window.error().message + "; syncing at any time");
     return next_s;
   }
-  const int offset = SettingInt(store_, "station.utc_offset_minutes", 8 * 60, -12 * 60, 14 * 60);
+  const int offset = StationUtcOffsetMinutes(store_);
   return NextWindowOpen(*window, next_s, offset);
 }
 
@@ -823,6 +823,13 @@ void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
       if (row.ok() && *row) asked_now = next->Int(1) != 0;
     }
     const std::int64_t now_s = clock_.NowSeconds();
+    if (next_s > now_s + kLongestPlannedWaitS) {
+      // Planned by a clock that has since gone back (a box without a clock
+      // battery boots in 1970): waiting for it would stop sync for years.
+      base::LogInfo("sync", "the clock went back " + std::to_string((next_s - now_s) / 3600) +
+                                " h since the next round was planned: a round now");
+      next_s = now_s;
+    }
     if (asked_now) {
       // The administrator is watching: a round now, window or not.
       (void)store::sql::Exec(store_.handle(), "UPDATE sync_state SET sync_now_requested = 0 WHERE id = 1");
@@ -853,7 +860,11 @@ bool SyncEngine::InWindowNow(std::int64_t now_s) const {
   base::Result<SyncWindow> window = ParseSyncWindow(store_.GetSetting("sync.window").value_or(""));
   if (!window.ok()) return true;
   return InSyncWindow(*window, now_s,
-                      SettingInt(store_, "station.utc_offset_minutes", 8 * 60, -12 * 60, 14 * 60));
+                      StationUtcOffsetMinutes(store_));
+}
+
+int StationUtcOffsetMinutes(const store::Store& store) {
+  return SettingInt(store, "station.utc_offset_minutes", 8 * 60, -12 * 60, 14 * 60);
 }
 
 base::Status RequestSyncNow(store::Store& store) {

@@ -148,6 +148,11 @@ struct SyncStatus {
 
 base::Result<SyncStatus> ReadSyncStatus(const store::Store& store, std::int64_t now_s);
 
+// The station's local time's offset from UTC (setting
+// station.utc_offset_minutes, default +8 h): for the sync window and the
+// times the kiosk shows.
+int StationUtcOffsetMinutes(const store::Store& store);
+
 // The admin's "sync now": the running engine starts a round within a
 // second, even outside the sync window.
 base::Status RequestSyncNow(store::Store& store);

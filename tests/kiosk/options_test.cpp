@@ -19,6 +19,11 @@ TEST_CASE("Kiosk options parse, with defaults from the data directory", "[kiosk]
   auto silent = kiosk::ParseOptions({"--audio", "null"});
   REQUIRE(silent.ok());
   CHECK(silent->null_audio);
+  CHECK(silent->clock_shift_s == 0);
+
+  auto in_1970 = kiosk::ParseOptions({"--clock-shift", "-1796000000"});
+  REQUIRE(in_1970.ok());
+  CHECK(in_1970->clock_shift_s == -1796000000LL);
 }
 
 TEST_CASE("Bad kiosk options are refused with a reason", "[kiosk][options]") {
@@ -27,4 +32,7 @@ TEST_CASE("Bad kiosk options are refused with a reason", "[kiosk][options]") {
   CHECK_FALSE(kiosk::ParseOptions({"--idle-timeout", "-5"}).ok());
   CHECK_FALSE(kiosk::ParseOptions({"--frobnicate"}).ok());
   CHECK_FALSE(kiosk::ParseOptions({"--audio", "loud"}).ok());
+  CHECK_FALSE(kiosk::ParseOptions({"--clock-shift", "yesterday"}).ok());
+  CHECK_FALSE(kiosk::ParseOptions({"--clock-shift", "12x"}).ok());
+  CHECK_FALSE(kiosk::ParseOptions({"--clock-shift"}).ok());
 }

@@ -15,8 +15,9 @@ namespace test {
 
 class RunningEngine {
  public:
-  RunningEngine(store::Store& store, station_sync::SyncOptions options)
-      : engine_(store, station_sync::PosixFileSystem(), station_sync::SystemClock(), std::move(options)),
+  RunningEngine(store::Store& store, station_sync::SyncOptions options,
+                station_sync::Clock& clock = station_sync::SystemClock())
+      : engine_(store, station_sync::PosixFileSystem(), clock, std::move(options)),
         thread_([this] { engine_.RunUntil(stop_); }) {}
   ~RunningEngine() {
     stop_ = true;

@@ -1,6 +1,6 @@
 // The sync engine's pure parts (window, stuck reports, what counts as the
 // county's answer) and, with the real county server on 127.0.0.1 and real
-// libcurl, a whole round: enrol, deliver, events, status.
+// libcurl, a whole round: enrol, deliver, events, status, and the clock.
 
 #include <catch2/catch.hpp>
 
@@ -18,10 +18,14 @@
 #include "store/store.h"
 #include "sync/delivery.h"
 #include "sync/enrolment.h"
+#include "sync/clock.h"
 #include "sync/file_system.h"
+#include "sync/outbox.h"
+#include "sync/outbox_queue.h"
 #include "sync/sync_engine.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
+#include "tests/sync/report_fixture.h"
 #include "tests/sync/running_engine.h"
 
 namespace {
@@ -365,4 +369,78 @@ TEST_CASE("county IT sees each station's health: version, disk, and every logged
     const std::vector<std::string>& attention = later->front().attention;
     CHECK(std::find(attention.begin(), attention.end(), "silent 5 days") != attention.end());
   }
+}
+
+TEST_CASE("a box whose clock says 1970 takes the county's time from its first answer, and stamps reports with it",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station;
+  auto db = store::Store::Open(station.File("station.db"));
+  REQUIRE(db.ok());
+  ManualClock box(2 * 86'400);  // no clock battery: 1970-01-03
+  StationClock clock(CountyTimeMarkPath(station.path()), box, SystemBootClock());
+
+  SyncOptions options;
+  options.data_dir = station.path();
+  options.server_url = county.url();
+  options.skip_content = true;
+  SyncEngine engine(**db, PosixFileSystem(), clock, options);
+  REQUIRE(engine.Enrol(county.NewEnrolCode()).ok());
+  const std::int64_t county_now = SystemClock().NowSeconds();
+  CHECK(std::llabs(clock.NowSeconds() - county_now) <= 5);
+  CHECK(std::llabs(clock.SystemErrorSeconds() - (2 * 86'400 - county_now)) <= 5);
+
+  auto config = LoadOutboxConfig(**db, PosixFileSystem(), station.path());
+  REQUIRE(config.ok());
+  auto outbox = Outbox::Open(**db, PosixFileSystem(), clock, std::move(*config));
+  REQUIRE(outbox.ok());
+  auto filed = (*outbox)->Finalise(test::MakeDraft(**outbox, 1, 2000, 0, 7));
+  REQUIRE(filed.ok());
+  CHECK(std::llabs(filed->saved_at_s - county_now) <= 5);
+  REQUIRE(filed->due.reply_due_s.has_value());  // deadlines, which a 1970 stamp would not have
+  CHECK(*filed->due.reply_due_s >= county_now + 23 * 3600);
+
+  auto round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->everything_delivered);
+  auto status = ReadSyncStatus(**db, clock.NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE(status->last_round_at_s.has_value());
+  CHECK(std::llabs(*status->last_round_at_s - county_now) <= 5);
+  REQUIRE(status->clock_offset_s.has_value());
+  CHECK(std::llabs(*status->clock_offset_s) <= 2);  // the station's time is the county's
+
+  // The kiosk started again in this boot (or kiosk-sync beside it) reads the same time.
+  StationClock restarted(CountyTimeMarkPath(station.path()), box, SystemBootClock());
+  CHECK(std::llabs(restarted.NowSeconds() - county_now) <= 5);
+}
+
+TEST_CASE("a clock that goes back years stops neither the rounds nor a report's retry", "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  const std::int64_t now = SystemClock().NowSeconds();
+  const SubmittedReport filed = station.File(1, 2000, 11);
+  // Planned by the clock before it went back: a retry in 10 minutes, the next round in 15.
+  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
+  REQUIRE(queue.BeginSending(filed.report_id).ok());
+  REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
+  REQUIRE(station.store().Exec("UPDATE sync_state SET next_round_at = " + std::to_string(now + 900)).ok());
+  station.CloseOutbox();
+
+  ManualClock gone_back(now - 3 * 365 * 86'400);  // a power cut, a box without a clock battery
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  test::RunningEngine engine(station.store(), options, gone_back);
+  SyncStatus delivered = WaitForStatus(station.data_dir() + "/station.db",
+                                       [](const SyncStatus& s) { return s.last_round_at_s && s.undelivered_count == 0; });
+  CHECK(delivered.undelivered_count == 0);
+  CHECK(delivered.last_round_at_s == gone_back.NowSeconds());
+  auto reports = county::ListReports(county.store());
+  REQUIRE(reports.ok());
+  REQUIRE(reports->size() == 1);
+  CHECK(reports->front().report_id == filed.report_id);
 }

@@ -6,6 +6,9 @@
 # enrols and syncs. When the villager's report reaches the county, county IT
 # reads it (`county open`, decrypted with the county's key) and replies
 # (`county reply`); the kiosk shows the reply on the report still open.
+# The box's own clock says 1970 (a dead clock battery, --clock-shift): the
+# station keeps the county's time from its first answer, so the report is
+# stamped with today, and the admin's sync page says the box's clock is off.
 set -euo pipefail
 . "$(dirname "$0")/county_server.sh"
 kiosk=$1 county=$2 county_server=$3 kiosk_sync=$4 script=$5
@@ -50,8 +53,10 @@ start_county_server "$county_server" "$county_dir" "$work/server.log"
 replier_pid=$!
 
 status=0
+started=$(date +%s)
 "$kiosk" --data-dir "$data" --script "$script" --screenshot-dir "$work/shots" --windowed 1280x720 --audio null \
-  --enrol "$code" --set "sync.county_server=http://127.0.0.1:$port" --set station.village=石桥村 || status=$?
+  --enrol "$code" --set "sync.county_server=http://127.0.0.1:$port" --set station.village=石桥村 \
+  --clock-shift $((2 * 86400 - started)) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "kiosk exited with $status; last log lines:" >&2
   tail -20 "$data/logs/station.log" >&2 || true
@@ -64,9 +69,14 @@ replier_pid=
 grep -q '"category": "water"' "$work/opened.txt" || { echo "county: wrong category" >&2; cat "$work/opened.txt" >&2; exit 1; }
 grep -q '"text": "啊"' "$work/opened.txt" || { echo "county: wrong text" >&2; cat "$work/opened.txt" >&2; exit 1; }
 grep -q '石桥村' "$work/opened.txt" || { echo "county: wrong village" >&2; exit 1; }
+saved_at=$(grep -o '"saved_at": [0-9]*' "$work/opened.txt" | grep -o '[0-9]*$')
+if [ -z "$saved_at" ] || [ "$saved_at" -lt "$started" ] || [ "$saved_at" -gt "$(date +%s)" ]; then
+  echo "county: the report was stamped ${saved_at:-with no time}, not today (the box's clock says 1970)" >&2; exit 1
+fi
+grep -q "heard the county's time; the box's clock is -[0-9]* s off it: keeping the county's" "$data/logs/station.log"
 grep -q 'enrolled with http://127.0.0.1' "$data/logs/station.log"
 grep -q 'content: library now offers 1 of the 1 lessons' "$data/logs/station.log"
 
 keep=${STATION_TEST_TMP:-/tmp}/screenshots/county-loop
 rm -rf "$keep" && mkdir -p "$keep" && cp "$work"/shots/*.png "$keep/"
-echo "county_loop: enrolled, lesson arrived, report read at the county, reply shown at the station"
+echo "county_loop: enrolled, lesson arrived, report read at the county (stamped with the county's time), reply shown at the station"
