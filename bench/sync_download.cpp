@@ -4,12 +4,13 @@
 //       fault proxy cutting every connection after 4 MiB: bytes that crossed
 //       the link against the package size (target <= 1% beyond), verified;
 //   (b) one 1 GiB blob over loopback: kiosk-sync's download (resume file,
-//       checkpoints, SHA-256, fsync, rename) against `curl -o FILE` and
-//       `curl -o FILE && sync FILE` from the same server, same blob, same
-//       disk, and the disk's own durable write rate, side by side in each
-//       of N runs (the order rotating from run to run); then ours and
+//       checkpoints, SHA-256, fdatasync, rename) against curl from the same
+//       server, same blob, same disk: `curl -o FILE` alone, then with what
+//       ours does beside it (sync; a SHA-256 after or through a pipe), the
+//       disk's own durable write and the SHA-256 alone, side by side in
+//       each of N runs (the order rotating from run to run); then ours and
 //       `curl -o` again writing to a memory file system (/dev/shm, or
-//       --memory DIR), where both are memory-bound; the median of each
+//       --memory DIR); the median of each, and the CPU each used
 //       (target: ours >= 90% of `curl -o`).
 //
 // (a) serves from files with sendfile(2) through tests/sync's HTTP server;
@@ -23,6 +24,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -60,6 +62,22 @@ int Fail(const std::string& message) {
 }
 
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+// CPU seconds used so far by this process (every thread: the county server
+// and our client) and by its waited-for children (curl).
+struct CpuSeconds {
+  double self = 0, children = 0;
+  static CpuSeconds Now() {
+    const auto seconds = [](const rusage& usage) {
+      return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    };
+    rusage self_usage {}, children_usage {};
+    ::getrusage(RUSAGE_SELF, &self_usage);
+    ::getrusage(RUSAGE_CHILDREN, &children_usage);
+    return {seconds(self_usage), seconds(children_usage)};
+  }
+};
 
 // Writes `size` pseudo-random bytes (incompressible, like video) and
 // returns their SHA-256.
@@ -162,15 +180,35 @@ bool RunPackage(const std::string& dir, int lessons, std::int64_t lesson_bytes, 
 
 // (b) One big blob: ours against curl, side by side.
 //
-// On disk, `curl -o` is not like ours: its gigabyte stays dirty in the page
-// cache, so it runs at memory speed while ours waits until the disk holds
-// every byte. Each run therefore also times the disk's own durable write
-// (what any durable download is bounded by) and, when given a memory file
-// system, ours and `curl -o` writing there, where both are memory-bound and
-// fsync is free: the like-for-like comparison of the two programs.
+// `curl -o` does less than ours: it neither checks the bytes nor waits for
+// the disk (its gigabyte stays dirty in the page cache), while ours hashes
+// every byte with SHA-256 and is durable before it returns. So each run
+// also times curl doing those jobs too (then `sync FILE`; then `openssl
+// dgst -sha256 FILE`; or hashing through a pipe as it downloads), the
+// disk's own durable write, the SHA-256 of the gigabyte alone (what any
+// download that verifies before use is bounded by), and, when given a
+// memory file system, ours and `curl -o` writing there.
+enum Kind {
+  kOursDisk, kCurlDisk, kCurlSync, kCurlThenHash, kCurlPipeHash, kDiskWrite, kHashOnly, kOursMemory, kCurlMemory,
+  kKinds
+};
+constexpr const char* kKindNames[kKinds] = {
+    "**ours** (verified, fdatasynced, installed)",
+    "`curl -o FILE` (not verified, left dirty in the page cache)",
+    "`curl -o FILE && sync FILE` (durable, not verified)",
+    "`curl -o FILE && openssl dgst -sha256 FILE` (verified after, not durable)",
+    "`curl | tee FILE | openssl dgst -sha256` (verified while downloading, not durable)",
+    "the disk's durable write alone (4 MiB `O_DIRECT` writes + fdatasync, no network)",
+    "SHA-256 of the gigabyte alone (the station's `VerifyFile`, from the page cache, one core)",
+    "**ours**, to tmpfs",
+    "`curl -o FILE`, to tmpfs",
+};
+
 struct BigRuns {
-  std::vector<double> ours_s, curl_s, curl_sync_s, disk_s;  // one per run, on disk
-  std::vector<double> ours_memory_s, curl_memory_s;        // one per run, on the memory file system
+  std::vector<double> seconds[kKinds];  // one per run
+  // CPU seconds summed over the runs: this process (the county server, and
+  // our client when it is ours) and its children (curl, tee, openssl).
+  double self_cpu_s[kKinds] = {}, child_cpu_s[kKinds] = {};
 };
 
 double Median(std::vector<double> values) {
@@ -187,7 +225,8 @@ class CountyBlobServer {
     if (!store.ok()) return false;
     store_ = std::move(*store);
     std::error_code moved;
-    std::filesystem::rename(blob_path, store_->paths().ContentBlob(sha), moved);
+    served_path_ = store_->paths().ContentBlob(sha);
+    std::filesystem::rename(blob_path, served_path_, moved);
     if (moved) return false;
     auto keys = county::LoadCountyPublicKeys(store_->paths());
     if (!keys.ok()) return false;
@@ -204,15 +243,17 @@ class CountyBlobServer {
     thread_.join();
   }
   int port() const { return server_->port(); }
+  const std::string& served_path() const { return served_path_; }
 
  private:
   std::unique_ptr<county::CountyStore> store_;
   std::unique_ptr<county::Server> server_;
   std::thread thread_;
+  std::string served_path_;
 };
 
 bool DownloadOurs(const std::string& url, const std::string& sha, std::int64_t size, std::int64_t checkpoint_bytes,
-                  const std::string& data, double& seconds) {
+                  const std::string& data) {
   station_sync::HttpClient client({});
   station_sync::BlobRequest request;
   request.url = url;
@@ -221,37 +262,40 @@ bool DownloadOurs(const std::string& url, const std::string& sha, std::int64_t s
   request.downloads_dir = data + "/downloads";
   request.blobs_dir = data + "/content/blobs";
   if (checkpoint_bytes > 0) request.checkpoint_bytes = checkpoint_bytes;
-  const auto started = Clock::now();
   auto done = client.DownloadBlob(request, nullptr);
-  seconds = Seconds(started);
-  std::filesystem::remove_all(data);
   if (!done) Fail(done.error().message);
   return done.ok();
 }
 
-bool DownloadCurl(const std::string& url, const std::string& out, bool sync, double& seconds) {
-  const auto started = Clock::now();
-  const int status = std::system(("curl -sf -o " + out + " " + url + (sync ? " && sync " + out : "")).c_str());
-  seconds = Seconds(started);
-  std::filesystem::remove(out);
-  return status == 0;
+// Runs a shell command; when `expected` is given, its output must hold it
+// (the digest, so a failed download cannot pass for a fast one).
+bool RunShell(const std::string& command, const std::string& expected) {
+  FILE* pipe = ::popen(("bash -c '" + command + "'").c_str(), "r");
+  if (pipe == nullptr) return false;
+  std::string output;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = ::pclose(pipe);
+  if (status != 0) return Fail("failed: " + command) == 0;
+  if (!expected.empty() && output.find(expected) == std::string::npos) {
+    return Fail("wrong digest from: " + command + ": " + output) == 0;
+  }
+  return true;
 }
 
 // The disk's durable write rate: `size` bytes in 4 MiB O_DIRECT writes (the
 // space reserved first), then fdatasync, as `dd bs=4M oflag=direct
 // conv=fdatasync` would, and as ours writes.
-bool WriteDiskDurably(const std::string& path, std::int64_t size, double& seconds) {
+bool WriteDiskDurably(const std::string& path, std::int64_t size) {
   constexpr std::size_t kBlock = 4 << 20;
   std::unique_ptr<char, decltype(&std::free)> block(static_cast<char*>(std::aligned_alloc(4096, kBlock)), &std::free);
   std::memset(block.get(), 0x5a, kBlock);
-  const auto started = Clock::now();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
   if (fd < 0) return Fail("cannot open " + path + " with O_DIRECT") == 0;
   bool ok = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size) == 0;
   for (std::int64_t done = 0; ok && done < size; done += kBlock) ok = ::pwrite(fd, block.get(), kBlock, done) == kBlock;
   ok = ok && ::fdatasync(fd) == 0;
   ::close(fd);
-  seconds = Seconds(started);
   ::unlink(path.c_str());
   return ok || Fail("cannot write " + path) == 0;
 }
@@ -265,46 +309,56 @@ bool RunBig(const std::string& dir, const std::string& memory_dir, std::int64_t 
   site->blob_files[sha] = path;
   std::unique_ptr<test::TestHttpServer> plain;
   CountyBlobServer county;
-  std::string base_url;
+  std::string base_url, served_path = path;
   if (county_server) {
     if (!county.Start(dir + "/county", path, sha)) return Fail("county server did not start") == 0;
     base_url = "http://127.0.0.1:" + std::to_string(county.port());
+    served_path = county.served_path();
   } else {
     plain = std::make_unique<test::TestHttpServer>(test::BlobHandler(site));
     base_url = plain->url();
   }
   const std::string url = base_url + "/v1/blobs/" + sha;
-  const int kinds = memory_dir.empty() ? 4 : 6;
+  const std::string out = dir + "/curl.out";
+  const auto run_kind = [&](Kind kind) -> bool {
+    switch (kind) {
+      case kOursDisk: return DownloadOurs(url, sha, size, checkpoint_bytes, dir + "/ours");
+      case kCurlDisk: return RunShell("curl -sf -o " + out + " " + url, "");
+      case kCurlSync: return RunShell("curl -sf -o " + out + " " + url + " && sync " + out, "");
+      case kCurlThenHash: return RunShell("curl -sf -o " + out + " " + url + " && openssl dgst -sha256 " + out, sha);
+      case kCurlPipeHash: return RunShell("curl -sf " + url + " | tee " + out + " | openssl dgst -sha256", sha);
+      case kDiskWrite: return WriteDiskDurably(dir + "/disk.out", size);
+      case kHashOnly: return station_sync::VerifyFile(served_path, sha, size).ok();
+      case kOursMemory: return DownloadOurs(url, sha, size, checkpoint_bytes, memory_dir + "/ours");
+      case kCurlMemory: return RunShell("curl -sf -o " + memory_dir + "/curl.out " + url, "");
+      case kKinds: break;
+    }
+    return false;
+  };
+  const int kinds = memory_dir.empty() ? kOursMemory : kKinds;
   for (int run = 0; run < runs; ++run) {
-    double ours = 0, curl = 0, curl_sync = 0, disk = 0, ours_memory = 0, curl_memory = 0;
     // Rotate who goes first: none always meets a disk still busy with another's bytes.
-    std::vector<int> order(kinds);
-    for (int i = 0; i < kinds; ++i) order[i] = (i + run) % kinds;
-    for (int who : order) {
-      bool ok = true;
-      switch (who) {
-        case 0: ok = DownloadOurs(url, sha, size, checkpoint_bytes, dir + "/ours", ours); break;
-        case 1: ok = DownloadCurl(url, dir + "/curl.out", false, curl); break;
-        case 2: ok = DownloadCurl(url, dir + "/curl.out", true, curl_sync); break;
-        case 3: ok = WriteDiskDurably(dir + "/disk.out", size, disk); break;
-        case 4: ok = DownloadOurs(url, sha, size, checkpoint_bytes, memory_dir + "/ours", ours_memory); break;
-        case 5: ok = DownloadCurl(url, memory_dir + "/curl.out", false, curl_memory); break;
+    for (int i = 0; i < kinds; ++i) {
+      const auto kind = static_cast<Kind>((i + run) % kinds);
+      const CpuSeconds cpu_before = CpuSeconds::Now();
+      const auto started = Clock::now();
+      const bool ok = run_kind(kind);
+      result.seconds[kind].push_back(Seconds(started));
+      const CpuSeconds cpu_after = CpuSeconds::Now();
+      result.self_cpu_s[kind] += cpu_after.self - cpu_before.self;
+      result.child_cpu_s[kind] += cpu_after.children - cpu_before.children;
+      std::filesystem::remove_all(dir + "/ours");
+      std::filesystem::remove(out);
+      if (!memory_dir.empty()) {
+        std::filesystem::remove_all(memory_dir + "/ours");
+        std::filesystem::remove(memory_dir + "/curl.out");
       }
       if (!ok) return false;
     }
     const double mb = static_cast<double>(size) / 1e6;
-    std::fprintf(stderr, "run %d: disk: ours %.0f MB/s, curl -o %.0f, curl -o + sync %.0f, the disk's durable write %.0f",
-                 run + 1, mb / ours, mb / curl, mb / curl_sync, mb / disk);
-    if (!memory_dir.empty()) std::fprintf(stderr, "; memory: ours %.0f, curl -o %.0f", mb / ours_memory, mb / curl_memory);
+    std::fprintf(stderr, "run %d (MB/s):", run + 1);
+    for (int kind = 0; kind < kinds; ++kind) std::fprintf(stderr, " %.0f", mb / result.seconds[kind].back());
     std::fprintf(stderr, "\n");
-    result.ours_s.push_back(ours);
-    result.curl_s.push_back(curl);
-    result.curl_sync_s.push_back(curl_sync);
-    result.disk_s.push_back(disk);
-    if (!memory_dir.empty()) {
-      result.ours_memory_s.push_back(ours_memory);
-      result.curl_memory_s.push_back(curl_memory);
-    }
   }
   return true;
 }
@@ -365,8 +419,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   if (!memory_dir.empty()) std::filesystem::remove_all(memory_dir);
 
-  std::printf("| figure | result | target |\n|---|---|---|\n");
   if (package_mb > 0) {
+    std::printf("| figure | result | target |\n|---|---|---|\n");
     const double overhead = 100.0 * static_cast<double>(package.link_bytes - package.package_bytes) /
                             static_cast<double>(package.package_bytes);
     std::printf("| %d MB package, link cut every %d MiB (%lld cuts): bytes on the link / package | %lld / %lld "
@@ -377,22 +431,17 @@ int main(int argc, char** argv) {
   }
   if (big_mb > 0) {
     const double mb = static_cast<double>(big) / 1e6;
-    const auto rate = [&](const std::vector<double>& seconds) { return mb / Median(seconds); };
-    const double ours = rate(big_runs.ours_s), curl = rate(big_runs.curl_s);
-    const char* server = county_server ? "county-server" : "sendfile server";
-    std::printf("| %d MiB blob over loopback from the %s to the disk, median of %d: ours (verified, fsynced, "
-                "installed) vs `curl -o` (left dirty in the page cache) | %.0f vs %.0f MB/s (%.0f%%) | >= 90%% |\n",
-                big_mb, server, runs, ours, curl, 100.0 * ours / curl);
-    const double curl_sync = rate(big_runs.curl_sync_s);
-    std::printf("| the same, vs `curl -o` then `sync FILE` (durable like ours) | %.0f vs %.0f MB/s (%.0f%%) | |\n", ours,
-                curl_sync, 100.0 * ours / curl_sync);
-    const double disk = rate(big_runs.disk_s);
-    std::printf("| the same, vs the disk's own durable write (4 MiB `O_DIRECT` writes + fdatasync, no network) | "
-                "%.0f vs %.0f MB/s (%.0f%%) | |\n", ours, disk, 100.0 * ours / disk);
-    if (!big_runs.ours_memory_s.empty()) {
-      const double ours_memory = rate(big_runs.ours_memory_s), curl_memory = rate(big_runs.curl_memory_s);
-      std::printf("| the same blob to a memory file system (tmpfs: both memory-bound, fsync free): ours vs `curl -o` | "
-                  "%.0f vs %.0f MB/s (%.0f%%) | >= 90%% |\n", ours_memory, curl_memory, 100.0 * ours_memory / curl_memory);
+    const auto rate = [&](Kind kind) { return mb / Median(big_runs.seconds[kind]); };
+    const int kinds = big_runs.seconds[kOursMemory].empty() ? kOursMemory : kKinds;
+    std::printf("\n%d MiB blob over loopback from the %s, median of %d runs; the target is ours >= 90%% of `curl -o`\n\n",
+                big_mb, county_server ? "county-server" : "sendfile server", runs);
+    std::printf("| download | MB/s | ours ÷ it | CPU s per run: this process (server + ours) | CPU s per run: curl etc. |\n"
+                "|---|---|---|---|---|\n");
+    for (int kind = 0; kind < kinds; ++kind) {
+      const Kind ours = kind >= kOursMemory ? kOursMemory : kOursDisk;
+      std::printf("| %s | %.0f | %.0f%% | %.2f | %.2f |\n", kKindNames[kind], rate(static_cast<Kind>(kind)),
+                  100.0 * rate(ours) / rate(static_cast<Kind>(kind)), big_runs.self_cpu_s[kind] / runs,
+                  big_runs.child_cpu_s[kind] / runs);
     }
   }
   return 0;
