@@ -198,7 +198,7 @@ constexpr const char* kKindNames[kKinds] = {
     "`curl -o FILE` (not verified, left dirty in the page cache)",
     "`curl -o FILE && sync FILE` (durable, not verified)",
     "`curl -o FILE && openssl dgst -sha256 FILE` (verified after, not durable)",
-    "`curl | tee FILE | openssl dgst -sha256` (verified while downloading, not durable)",
+    "`curl \\| tee FILE \\| openssl dgst -sha256` (verified while downloading, not durable)",  // \| in a table
     "the disk's durable write alone (4 MiB `O_DIRECT` writes + fdatasync, no network)",
     "SHA-256 of the gigabyte alone (the station's `VerifyFile`, from the page cache, one core)",
     "**ours**, to tmpfs",
