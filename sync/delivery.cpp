@@ -300,7 +300,7 @@ base::Status Delivery::SendDueReports(DeliveryReport& out) {
     for (const SealedBlob& b : report.blobs) pass_.done_bytes += static_cast<std::int64_t>(b.size_bytes);
     if (progress_) progress_(pass_);
     failures_in_a_row = outcome == Outcome::kFailed ? failures_in_a_row + 1 : 0;
-    if (outcome == Outcome::kWaitForCounty || outcome == Outcome::kUnauthorized) break;
+    if (outcome == Outcome::kWaitForCounty || outcome == Outcome::kUnauthorized || outcome == Outcome::kStopped) break;
     if (failures_in_a_row >= (out.reports_acknowledged == 0 ? kFailuresBeforeAnySuccess
                                                              : kFailuresAfterASuccess)) {
       break;
@@ -375,6 +375,13 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
   // Not acknowledged: Failed(retry_at). Never dropped.
   assert(failure);
   const std::int64_t now_s = clock_.NowSeconds();
+  if (failure->kind == Failure::kTransport && options_.stopped != nullptr && options_.stopped->load()) {
+    base::LogInfo("delivery", "report " + id + ": stopped on purpose; due again at once");
+    if (base::Status marked = queue_.MarkFailed(id, now_s, failure->message); !marked.ok()) {
+      base::LogError("delivery", "cannot record the stop of " + id + ": " + marked.error().message);
+    }
+    return Outcome::kStopped;
+  }
   std::int64_t retry_at = RetryAt(attempt, failure->retry_after_s);
   Outcome outcome = Outcome::kFailed;
   if (failure->kind == Failure::kRefused) {

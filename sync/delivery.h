@@ -156,6 +156,10 @@ struct DeliveryOptions {
   int reports_per_pass = 1000;
   int watch_records_per_batch = 500;
   std::function<double()> unit_random;    // [0, 1) for jitter; empty: libsodium
+  // The transport's cancel flag (TransportLimits::cancel): a report cut
+  // because it was set (a USB job, the kiosk closing) failed nothing; it is
+  // due again at once and goes on from the bytes the county has.
+  const std::atomic<bool>* stopped = nullptr;
 };
 
 // Progress for the admin area: what is being sent and how far it is.
@@ -199,7 +203,7 @@ class Delivery {
                                 DeliveryReport& report);
   base::Status ApplyEvents(DeliveryReport& report);
 
-  enum class Outcome { kAcknowledged, kFailed, kRefused, kWaitForCounty, kUnauthorized };
+  enum class Outcome { kAcknowledged, kFailed, kRefused, kWaitForCounty, kUnauthorized, kStopped };
   // One report, already in state Sending; leaves it Acknowledged or Failed.
   Outcome SendOne(const QueuedReport& report, DeliveryReport& out);
 

@@ -275,6 +275,7 @@ SyncEngine::SyncEngine(store::Store& store, FileSystem& fs, Clock& clock, SyncOp
   if (!options_.make_transport) options_.make_transport = MakeCurlTransport;
   if (!options_.delivery.unit_random) options_.delivery.unit_random = UnitRandom;
   options_.transport.cancel = &round_cancel_;
+  options_.delivery.stopped = &round_cancel_;
 }
 
 SyncEngine::~SyncEngine() = default;

@@ -546,6 +546,61 @@ TEST_CASE("a USB job asked for during a slow download is done within seconds, an
   CHECK(link.stats().down_bytes < kLesson + 1'000'000);
 }
 
+TEST_CASE("a USB job asked for while a report goes up is done within seconds; the report is no failed try and "
+          "goes on from the bytes the county has",
+          "[sync][county][usb]") {
+  test::CountyUnderTest county;
+  EnrolledStation station(county);
+  // The station's bandwidth cap makes the report's 1.5 MB photo take ~15 s to go up.
+  REQUIRE(station.db->SetSetting("sync.max_bytes_per_second", "100000").ok());
+  auto config = LoadOutboxConfig(*station.db, PosixFileSystem(), station.dir.path());
+  REQUIRE(config.ok());
+  auto outbox = Outbox::Open(*station.db, PosixFileSystem(), SystemClock(), std::move(*config));
+  REQUIRE(outbox.ok());
+  auto filed = (*outbox)->Finalise(test::MakeDraft(**outbox, 1, 1'500'000, 0, 19));
+  REQUIRE(filed.ok());
+  outbox->reset();
+  test::ScratchDir stick;
+  test::ScratchDir logs;
+  test::CapturedLog log(logs);
+
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  options.skip_content = true;
+  options.round_backoff = {120'000, 120'000};       // a failed round would wait two minutes,
+  options.delivery.backoff = {120'000, 120'000};    // and so would a failed report
+  test::RunningEngine engine(*station.db, options);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (StatusNow(*station.db).done_bytes < 256 << 10) {  // the first chunk is at the county
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(StatusNow(*station.db).undelivered_count == 1);
+  CHECK(SecondsForUsbExport(*station.db, stick.path(), deadline) < 8);  // not the ~12 s of photo still to go
+  CHECK(StatusNow(*station.db).usb_last->exported.reports == 1);
+
+  // Right after the job, not after a failed try's two minutes.
+  while (StatusNow(*station.db).undelivered_count > 0) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto reports = county::ListReports(county.store());
+  REQUIRE(reports.ok());
+  REQUIRE(reports->size() == 1);
+  CHECK(reports->front().report_id == filed->report_id);
+  const SyncStatus after = StatusNow(*station.db);
+  CHECK(after.round_failures == 0);
+  CHECK(after.last_error.empty());
+  CHECK(log.Text().find("report " + filed->report_id + ": stopped on purpose") != std::string::npos);
+  CHECK(log.Text().find(" W delivery:") == std::string::npos);
+  // The stick carries it too: the county counts it once.
+  auto imported = county::ImportUsb(county.store(), stick.path(), test::kCountyNow);
+  REQUIRE(imported.ok());
+  CHECK(imported->reports_new == 0);
+  CHECK(imported->reports_again == 1);
+}
+
 TEST_CASE("a USB job asked for while the download is stalled is done at once, and the round it paused is no failure",
           "[sync][county][usb]") {
   constexpr std::int64_t kLesson = 4'000'000;
