@@ -19,6 +19,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "store/catalog.h"
+#include "sync/content_sync.h"
 #include "sync/minisign.h"
 #include "sync/ticket_code.h"
 
@@ -152,14 +153,25 @@ base::Result<std::string> ReadSmallFile(const std::string& path, std::size_t lim
   return base::ReadFile(path);
 }
 
+// The stations' own check of a catalog (station_sync::ParseContentCatalog),
+// run before a version is used up on a catalog every station would refuse.
+base::Status CheckAsStationsWill(const std::string& catalog_text) {
+  if (auto parsed = station_sync::ParseContentCatalog(catalog_text); !parsed.ok()) {
+    return Invalid("the stations would refuse this catalog: " + parsed.error().message);
+  }
+  return base::Ok();
+}
+
 // Publishes signed catalog bytes: the signature must verify with the
-// county's content key, the version must be next, every blob present.
+// county's content key, the stations must accept the catalog, the version
+// must be next, every blob present.
 base::Result<PublishResult> PublishSigned(CountyStore& store, const std::string& catalog_text,
                                           const std::string& signature, std::int64_t now) {
   auto keys = LoadCountyPublicKeys(store.paths());
   if (!keys.ok()) return keys.error();
   auto verified = station_sync::minisign::Verify(catalog_text, signature, keys->content);
   if (!verified.ok()) return verified.error();
+  if (base::Status checked = CheckAsStationsWill(catalog_text); !checked.ok()) return checked.error();
   json catalog = json::parse(catalog_text, nullptr, false);
   if (catalog.is_discarded() || catalog.value("format", 0) != 2 ||
       !catalog.value("version", json()).is_number_integer()) {
@@ -306,6 +318,7 @@ base::Result<PublishResult> Publish(CountyStore& store, const PublishOptions& op
   auto catalog = BuildCatalog(store, options);
   if (!catalog.ok()) return catalog.error();
   if (catalog->size() > kMaxCatalogBytes) return Invalid("catalog over 8 MiB");
+  if (base::Status checked = CheckAsStationsWill(*catalog); !checked.ok()) return checked.error();
   if (options.prepare_only) {
     if (base::Status written = base::WriteFileDurably(prepared, *catalog); !written.ok()) return written.error();
     return PublishResult{0, 0, prepared};

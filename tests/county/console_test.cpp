@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "base/files.h"
 #include "sync/minisign.h"
@@ -98,6 +100,41 @@ TEST_CASE("county init makes secret key files only the owner can read", "[county
     CHECK((info.st_mode & 0777) == 0600);
   }
   CHECK_FALSE(county::InitKeys(county.data_dir()).ok());  // never replaced
+}
+
+TEST_CASE("a package the stations would refuse is not published, and uses up no version", "[county]") {
+  test::CountyUnderTest county;
+  test::ScratchDir package;
+  REQUIRE(base::WriteFileDurably(package.File("a.mp4"), test::PseudoRandomBytes(5000, 1)).ok());
+  county::PublishOptions options;
+  options.package_dir = package.path();
+  options.now = test::kCountyNow;
+  const auto publish = [&](const std::string& lessons) {
+    REQUIRE(base::WriteFileDurably(package.File("package.json"), R"({"lessons":[)" + lessons + "]}").ok());
+    return county::Publish(county.store(), options);
+  };
+  const std::string good = R"({"id":"a","title":"A","category":"farming","duration_s":5,"file":"a.mp4"})";
+  for (const auto& [lessons, reason] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"title":"A","category":"farming","file":"a.mp4"})", "id"},
+           {R"({"id":"../a","title":"A","category":"farming","file":"a.mp4"})", "id"},
+           {R"({"id":"a","category":"farming","file":"a.mp4"})", "title"},
+           {good + "," + good, "appears twice"}}) {
+    INFO(lessons);
+    auto refused = publish(lessons);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("the stations would refuse this catalog") != std::string::npos);
+    CHECK(refused.error().message.find(reason) != std::string::npos);
+    auto latest = county.store().LatestCatalog();
+    REQUIRE(latest.ok());
+    CHECK_FALSE(latest->has_value());
+  }
+  options.prepare_only = true;  // nor is one prepared for minisign -S
+  CHECK_FALSE(publish(R"({"id":"a","category":"farming","file":"a.mp4"})").ok());
+  CHECK_FALSE(std::filesystem::exists(package.File("catalog.json")));
+  options.prepare_only = false;
+  auto published = publish(good);
+  REQUIRE(published.ok());
+  CHECK(published->version == 1);
 }
 
 TEST_CASE("a catalog prepared for minisign -S is published only with a signature by the content key", "[county][minisign]") {
