@@ -232,13 +232,18 @@ namespace {
 
 // How a step of sending a report ended, when it did not succeed.
 struct Failure {
-  enum Kind { kTransport, kWait, kRefused, kUnauthorized, kOther } kind = kOther;
+  enum Kind { kTransport, kWait, kRefused, kUnauthorized, kDamaged, kOther } kind = kOther;
   std::string message;
   std::string error;  // the county's error code
   std::optional<std::int64_t> retry_after_s;
 };
 
 Failure FromError(const base::Error& error) { return {Failure::kTransport, error.message, "", {}}; }
+
+// A report's own files at the station failed it, not the link or the county.
+bool IsLocalFileError(base::ErrorCode code) {
+  return code == base::ErrorCode::kCorrupt || code == base::ErrorCode::kIo || code == base::ErrorCode::kNotFound;
+}
 
 Failure FromAnswer(const CountyResponse& answer, const std::string& what) {
   Failure failure;
@@ -324,6 +329,7 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
         failure = Failure{retry_after ? Failure::kWait : Failure::kTransport,
                           uploaded.error().message, "", retry_after};
         if (uploaded.error().code == base::ErrorCode::kDenied) failure->kind = Failure::kUnauthorized;
+        if (IsLocalFileError(uploaded.error().code)) failure->kind = Failure::kDamaged;
         return;
       }
     }
@@ -332,7 +338,7 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
 
   base::Result<std::string> envelope = fs_.ReadFile(report.directory + "/envelope");
   if (!failure && !envelope.ok()) {
-    failure = Failure{Failure::kOther, "cannot read the envelope: " + envelope.error().message, "", {}};
+    failure = Failure{Failure::kDamaged, "cannot read the envelope: " + envelope.error().message, "", {}};
   }
   for (int put = 0; !failure && put < 2; ++put) {
     base::Result<CountyResponse> answer =
@@ -404,6 +410,16 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
     }
     ++out.reports_refused;
     outcome = Outcome::kRefused;
+  } else if (failure->kind == Failure::kDamaged) {
+    // Its files at the station cannot be read as saved: retrying soon will
+    // not mend them, and the other reports and steps go on.
+    retry_at = now_s + options_.backoff.cap_ms / 1000;
+    base::LogError("delivery", "report " + id + " is damaged at the station (" + failure->message +
+                                   "); kept, tried again in " + std::to_string(options_.backoff.cap_ms / 60'000) +
+                                   " min");
+    ++out.reports_failed;
+    out.last_report_failure = "report " + id + " is damaged at the station: " + failure->message;
+    out.last_report_failure_was_link = false;
   } else {
     base::LogWarn("delivery", "report " + id + " not delivered (try " + std::to_string(attempt) +
                                   "): " + failure->message);

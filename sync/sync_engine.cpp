@@ -524,9 +524,11 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   delivery.set_progress_listener([&recorder](const TransferProgress& p) { recorder(p); });
   DeliveryReport& out = result.delivery;
   if (base::Status sent = delivery.SendDueReports(out); !sent.ok()) return sent;
-  if (out.reports_failed > 0 && out.reports_acknowledged == 0 && out.reports_due > 0) {
+  if (out.reports_failed > 0 && out.reports_acknowledged == 0 && out.reports_due > 0 &&
+      out.last_report_failure_was_link) {
     // Nothing got through: the link or the county is down. The other steps
-    // would only fail the same way; try again after the backoff.
+    // would only fail the same way; try again after the backoff. (A report
+    // damaged at the station stops nothing else.)
     return base::Ok();
   }
   // A county that asked for a wait (429/503) is asked nothing more this

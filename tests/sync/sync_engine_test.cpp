@@ -444,3 +444,41 @@ TEST_CASE("a clock that goes back years stops neither the rounds nor a report's 
   REQUIRE(reports->size() == 1);
   CHECK(reports->front().report_id == filed.report_id);
 }
+
+TEST_CASE("a report damaged at the station stops none of the round's other steps, and is no link failure",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  const SubmittedReport filed = station.File(1, 20'000, 23);
+  station.CloseOutbox();
+  // Its photo, cut in half on the station's disk (a bad sector, a careless hand).
+  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
+  auto queued = queue.Get(filed.report_id);
+  REQUIRE(queued.ok());
+  REQUIRE(queued->blobs.size() == 2);
+  const std::string photo = queued->directory + "/" + queued->blobs[1].sha256_hex;
+  auto bytes = base::ReadFile(photo);
+  REQUIRE(bytes.ok());
+  REQUIRE(base::WriteFileDurably(photo, bytes->substr(0, bytes->size() / 2)).ok());
+
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  SyncEngine engine(station.store(), PosixFileSystem(), SystemClock(), options);
+  auto round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->delivery.reports_failed == 1);
+  CHECK_FALSE(round->delivery.last_report_failure_was_link);
+  CHECK(round->delivery.last_report_failure.find("damaged at the station") != std::string::npos);
+  // The round went on: the station's health reached the county.
+  auto rows = county::ListStations(county.store(), SystemClock().NowSeconds());
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().version == base::StationVersion());
+  auto status = ReadSyncStatus(station.store(), SystemClock().NowSeconds());
+  REQUIRE(status.ok());
+  for (const SyncProblem& p : status->last_problems) CHECK(p.code != problem::kUnreachable);
+  CHECK(status->undelivered_count == 1);  // kept, never dropped
+}
