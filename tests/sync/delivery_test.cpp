@@ -34,6 +34,22 @@ namespace {
 
 using namespace station_sync;
 
+// The real transport, noting each answer's path and status.
+class RecordingTransport : public HttpTransport {
+ public:
+  RecordingTransport(const TransportLimits& limits, std::vector<std::pair<std::string, int>>& seen)
+      : real_(MakeCurlTransport(limits)), seen_(seen) {}
+  base::Result<HttpResponse> Send(const HttpRequest& request) override {
+    base::Result<HttpResponse> response = real_->Send(request);
+    seen_.emplace_back(request.url.substr(request.url.find("/v1/")), response.ok() ? response->status : 0);
+    return response;
+  }
+
+ private:
+  std::unique_ptr<HttpTransport> real_;
+  std::vector<std::pair<std::string, int>>& seen_;
+};
+
 SyncOptions Options(const std::string& data_dir, const std::string& server_url) {
   SyncOptions options;
   options.data_dir = data_dir;
@@ -243,10 +259,21 @@ TEST_CASE("a reply and a resolution at the county console show on check-my-repor
   CHECK(view->can_rate);
 
   SECTION("events are applied once: an unchanged feed costs a 304 and changes nothing") {
-    base::Result<RoundResult> again = engine.RunRound();
+    std::vector<std::pair<std::string, int>> seen;
+    SyncOptions recorded = Options(station.data_dir(), county.url());
+    recorded.make_transport = [&seen](const TransportLimits& limits) {
+      return std::make_unique<RecordingTransport>(limits, seen);
+    };
+    SyncEngine watched(station.store(), PosixFileSystem(), SystemClock(), recorded);
+    base::Result<RoundResult> again = watched.RunRound();
     REQUIRE(again.ok());
     CHECK(again->delivery.events_applied == 0);
     CHECK(CheckReport(station.store(), report.ticket_code, SystemClock().NowSeconds())->replies.size() == 1);
+    std::vector<int> events_answers;
+    for (const auto& [path, status] : seen) {
+      if (path.rfind("/v1/events", 0) == 0) events_answers.push_back(status);
+    }
+    CHECK(events_answers == std::vector<int>{304});
   }
   SECTION("the villager's rating goes up once") {
     REQUIRE(RateReport(station.store(), report.ticket_code, 4, SystemClock().NowSeconds()).ok());
