@@ -1,6 +1,8 @@
 #include "sync/clock.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,10 +15,35 @@
 namespace station_sync {
 namespace {
 
-// A county clock before this is broken, not news: a station does not follow it.
+// A county clock outside these is broken, not news: a station does not follow it.
 constexpr std::int64_t kEarliestCountyTimeS = 1'577'836'800;  // 2020-01-01
+constexpr std::int64_t kLatestCountyTimeS = 4'102'444'800;    // 2100-01-01
+constexpr std::int64_t kLongestBootMs = std::int64_t{100} * 366 * 86'400'000;
 constexpr std::int64_t kMarkMovedS = 2;        // X-Server-Time has whole seconds
 constexpr std::int64_t kRereadEveryMs = 1000;  // another process may have written a mark
+// The mark is carried forward this often while the station runs, so that
+// after a power cut the floor is at most this old even if the county has
+// not been heard for days.
+constexpr std::int64_t kCarryForwardMs = 10 * 60'000;
+
+bool PlausibleCountyTime(std::int64_t county_s) {
+  return county_s >= kEarliestCountyTimeS && county_s < kLatestCountyTimeS;
+}
+
+// Replaces `path` by a rename, without fsync: the mark is a hint that a
+// power cut may set back by the file system's commit interval (an older
+// floor is still a true one), and the UI thread must not wait for a disk.
+// A file a crash left empty or torn does not parse and is ignored.
+void ReplaceFile(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool written = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (fd >= 0) written = ::close(fd) == 0 && written;
+  if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    base::LogWarn("clock", "cannot keep the county's time in " + path);
+  }
+}
 
 std::optional<std::int64_t> ParseInt(std::string_view text) {
   std::int64_t value = 0;
@@ -72,7 +99,8 @@ std::optional<CountyTimeMark> ParseCountyTimeMark(std::string_view text) {
   const auto county_s = ParseInt(text.substr(0, first));
   const auto boot_ms = ParseInt(text.substr(first + 1, second - first - 1));
   const std::string_view boot_id = text.substr(second + 1);
-  if (!county_s || !boot_ms || *boot_ms < 0 || boot_id.empty() || boot_id.find(' ') != std::string_view::npos) {
+  if (!county_s || !boot_ms || !PlausibleCountyTime(*county_s) || *boot_ms < 0 || *boot_ms > kLongestBootMs ||
+      boot_id.empty() || boot_id.find(' ') != std::string_view::npos) {
     return std::nullopt;
   }
   return CountyTimeMark{*county_s, *boot_ms, std::string(boot_id)};
@@ -106,30 +134,55 @@ void StationClock::RefreshLocked(std::int64_t boot_ms) {
 std::int64_t StationClock::NowSeconds() {
   const std::int64_t system_s = system_.NowSeconds();
   const std::int64_t boot_ms = boot_.NowMs();
-  std::lock_guard lock(mutex_);
-  RefreshLocked(boot_ms);
-  return StationNow(system_s, boot_ms, boot_id_, mark_);
+  std::optional<CountyTimeMark> carried;
+  std::int64_t now_s = 0;
+  {
+    std::lock_guard lock(mutex_);
+    RefreshLocked(boot_ms);
+    now_s = StationNow(system_s, boot_ms, boot_id_, mark_);
+    if (mark_ && mark_->boot_id == boot_id_ && boot_ms - mark_->boot_ms >= kCarryForwardMs) {
+      const std::int64_t whole_s = (boot_ms - mark_->boot_ms) / 1000;
+      mark_->county_s += whole_s;  // the same time line, a later point on it
+      mark_->boot_ms += whole_s * 1000;
+      carried = mark_;
+    }
+  }
+  if (carried) Keep();
+  return now_s;
 }
 
 void StationClock::HeardCountyTime(std::int64_t county_now_s) {
-  if (county_now_s < kEarliestCountyTimeS) return;
+  if (!PlausibleCountyTime(county_now_s)) return;
   const std::int64_t boot_ms = boot_.NowMs();
-  std::lock_guard lock(mutex_);
-  RefreshLocked(boot_ms);
-  if (mark_ && mark_->boot_id == boot_id_) {
-    const std::int64_t predicted = mark_->county_s + FloorSeconds(boot_ms - mark_->boot_ms);
-    if (std::llabs(predicted - county_now_s) < kMarkMovedS) return;
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    RefreshLocked(boot_ms);
+    if (mark_ && mark_->boot_id == boot_id_) {
+      const std::int64_t predicted = mark_->county_s + FloorSeconds(boot_ms - mark_->boot_ms);
+      if (std::llabs(predicted - county_now_s) < kMarkMovedS) return;
+    }
+    first = !mark_ || mark_->boot_id != boot_id_;
+    mark_ = CountyTimeMark{county_now_s, boot_ms, boot_id_};
   }
-  const bool first = !mark_ || mark_->boot_id != boot_id_;
-  mark_ = CountyTimeMark{county_now_s, boot_ms, boot_id_};
   if (first) {
     const std::int64_t error_s = system_.NowSeconds() - county_now_s;
     base::LogInfo("clock", "heard the county's time; the box's clock is " + std::to_string(error_s) +
                                " s off it" + (std::llabs(error_s) > kClockToleranceS ? ": keeping the county's" : ""));
   }
-  if (auto written = base::WriteFileDurably(mark_path_, FormatCountyTimeMark(*mark_)); !written.ok()) {
-    base::LogWarn("clock", "cannot keep the county's time: " + written.error().message);
+  Keep();
+}
+
+// Writes the latest mark, one writer at a time, so the file ends with the
+// newest (outside mutex_: the UI thread never waits for the disk).
+void StationClock::Keep() {
+  std::lock_guard writing(write_mutex_);
+  std::optional<CountyTimeMark> mark;
+  {
+    std::lock_guard lock(mutex_);
+    mark = mark_;
   }
+  if (mark) ReplaceFile(mark_path_, FormatCountyTimeMark(*mark));
 }
 
 std::int64_t StationClock::SystemErrorSeconds() { return system_.NowSeconds() - NowSeconds(); }

@@ -95,14 +95,17 @@ std::int64_t StationNow(std::int64_t system_s, std::int64_t boot_ms, std::string
 
 // The station's clock: StationNow over the box's clock, the boot clock and
 // the mark kept in `mark_path` (shared by the kiosk and kiosk-sync, and
-// across restarts; re-read at most once a second). Thread-safe.
+// across restarts; re-read at most once a second; carried forward every ten
+// minutes so that the floor after a power cut is recent even when the
+// county has not been heard for days). Thread-safe.
 class StationClock : public Clock {
  public:
   StationClock(std::string mark_path, Clock& system, BootClock& boot);
 
   std::int64_t NowSeconds() override;
   // Keeps the mark; written to mark_path when it moved by 2 s or more from
-  // what the current mark predicts, or came from another boot.
+  // what the current mark predicts, or came from another boot. A county
+  // time outside 2020-2100 is ignored.
   void HeardCountyTime(std::int64_t county_now_s) override;
 
   // The box's own clock minus the station's time: how far off the box's
@@ -112,10 +115,12 @@ class StationClock : public Clock {
 
  private:
   void RefreshLocked(std::int64_t boot_ms);
+  void Keep();
 
   std::string mark_path_;
   Clock& system_;
   BootClock& boot_;
+  std::mutex write_mutex_;  // taken before mutex_, never inside it
   std::mutex mutex_;
   std::optional<CountyTimeMark> mark_;
   std::string boot_id_;

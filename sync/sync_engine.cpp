@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "sync/clock.h"
 #include "sync/content_sync.h"
 #include "sync/enrolment.h"
 #include "sync/minisign.h"
@@ -817,21 +818,34 @@ void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
   while (!stop.load() && !stopping_.load()) {
     RunRequestedUsbJob();
     auto next = store::sql::Statement::Prepare(
-        store_.handle(), "SELECT next_round_at, sync_now_requested FROM sync_state WHERE id = 1");
+        store_.handle(), "SELECT next_round_at, sync_now_requested, last_round_at FROM sync_state WHERE id = 1");
     std::int64_t next_s = 0;
+    std::optional<std::int64_t> planned_at_s;  // the next round was planned at the last one's end
     bool asked_now = false;
     if (next.ok()) {
       base::Result<bool> row = next->Step();
       if (row.ok() && *row && !next->IsNull(0)) next_s = next->Int(0);
       if (row.ok() && *row) asked_now = next->Int(1) != 0;
+      if (row.ok() && *row && !next->IsNull(2)) planned_at_s = next->Int(2);
     }
     const std::int64_t now_s = clock_.NowSeconds();
-    if (next_s > now_s + kLongestPlannedWaitS) {
+    if (next_s > now_s && ((planned_at_s && now_s + kClockToleranceS < *planned_at_s) ||
+                           next_s > now_s + kLongestPlannedWaitS)) {
       // Planned by a clock that has since gone back (a box without a clock
-      // battery boots in 1970): waiting for it would stop sync for years.
-      base::LogInfo("sync", "the clock went back " + std::to_string((next_s - now_s) / 3600) +
-                                " h since the next round was planned: a round now");
+      // battery boots in 1970, or back to the last time it kept): waiting
+      // for it would stop sync for as long as the clock jumped.
+      base::LogInfo("sync", "the clock went back " + std::to_string((std::max(next_s, planned_at_s.value_or(0)) - now_s) / 60) +
+                                " min since the next round was planned: a round now");
       next_s = now_s;
+      // The plans are remade now (whether or not the round can run, so a
+      // round that cannot take the lock waits its minute as usual), and the
+      // reports' retries, planned by the same clock, are due.
+      auto replanned = store::sql::Statement::Prepare(
+          store_.handle(), "UPDATE sync_state SET next_round_at = ?1, last_round_at = ?1 WHERE id = 1");
+      if (replanned.ok()) (void)replanned->Bind(1, now_s).Run();
+      auto retries = store::sql::Statement::Prepare(
+          store_.handle(), "UPDATE reports SET retry_at = ?1 WHERE status = 'failed' AND retry_at > ?1");
+      if (retries.ok()) (void)retries->Bind(1, now_s).Run();
     }
     if (asked_now) {
       // The administrator is watching: a round now, window or not.

@@ -508,19 +508,19 @@ std::int64_t NextTryDelayMs(const BackoffPolicy& policy, int failures, double ji
                             std::optional<std::int64_t> retry_after_s) {
   const std::int64_t backoff = BackoffDelayMs(policy, failures, jitter);
   if (!retry_after_s || *retry_after_s <= 0) return backoff;
-  return std::max(backoff, *retry_after_s * 1000);
+  return std::max(backoff, std::min(*retry_after_s, kMaxRetryAfterS) * 1000);
 }
 
 std::optional<std::int64_t> ParseRetryAfterSeconds(std::string_view value, std::int64_t now_s) {
   const std::string text = Trim(value);
   if (auto seconds = ParseInt(text)) {
     if (*seconds < 0) return std::nullopt;
-    return seconds;
+    return std::min(*seconds, kMaxRetryAfterS);
   }
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return std::max<std::int64_t>(0, static_cast<std::int64_t>(timegm(&tm)) - now_s);
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(timegm(&tm)) - now_s, 0, kMaxRetryAfterS);
 }
 
 std::optional<std::int64_t> ParseContentRangeStart(std::string_view value) {

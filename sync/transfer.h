@@ -61,7 +61,11 @@ std::int64_t BackoffDelayMs(const BackoffPolicy& policy, int failures, double ji
 std::int64_t NextTryDelayMs(const BackoffPolicy& policy, int failures, double jitter,
                             std::optional<std::int64_t> retry_after_s);
 
-// Retry-After: delta-seconds or an HTTP-date; nullopt if neither.
+// Retry-After: delta-seconds or an HTTP-date; nullopt if neither. At most
+// kMaxRetryAfterS: a county down for maintenance is asked again daily, and
+// no plan of the station's lies further ahead than a day or two (a wait
+// longer than that means the clock went back; outbox_queue.h).
+inline constexpr std::int64_t kMaxRetryAfterS = 24 * 3600;
 std::optional<std::int64_t> ParseRetryAfterSeconds(std::string_view value, std::int64_t now_s);
 
 // What to do with the .part when an answer to `GET` (with `Range: bytes=

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 
 #include "base/files.h"
@@ -60,8 +61,9 @@ TEST_CASE("the station's time: the box's clock until the county is heard, then t
 TEST_CASE("a county time mark is written as three fields and anything else is refused", "[sync]") {
   const CountyTimeMark mark{kCountyNow, 123'456, "0b5f2d6e-1c3a-4a0e-9d1b-8f1e2a3b4c5d"};
   CHECK(ParseCountyTimeMark(FormatCountyTimeMark(mark)) == mark);
-  for (const char* bad : {"", "\n", "1796000000", "1796000000 123", "x 1 b", "1 x b", "1 -5 b", "1 2 b c",
-                          "1796000000 123 ", "\xff\xfe"}) {
+  for (const char* bad : {"", "\n", "1796000000", "1796000000 123", "x 1 b", "1796000000 x b", "1796000000 -5 b",
+                          "1796000000 2 b c", "1796000000 123 ", "\xff\xfe", "5 2 b", "1796000000000 2 b",
+                          "9223372036854775807 2 b", "1796000000 9223372036854775807 b"}) {
     INFO(bad);
     CHECK_FALSE(ParseCountyTimeMark(bad).has_value());
   }
@@ -96,9 +98,33 @@ TEST_CASE("a StationClock keeps the county's time for the other processes of thi
     clock.HeardCountyTime(kCountyNow + 25);  // the county's clock moved 15 s: written
     CHECK(ParseCountyTimeMark(*base::ReadFile(mark_path)) == CountyTimeMark{kCountyNow + 25, 40'000, "boot-a"});
   }
-  SECTION("a county clock before 2020 is broken, not followed") {
+  SECTION("a county clock before 2020 or after 2100 (milliseconds, say) is broken, not followed") {
     clock.HeardCountyTime(1'000'000);
+    clock.HeardCountyTime(kCountyNow * 1000);
+    clock.HeardCountyTime(std::numeric_limits<std::int64_t>::max());
     CHECK(clock.NowSeconds() == kCountyNow + 10);
+  }
+  SECTION("a running clock follows a mark another process wrote, within a second") {
+    StationClock kiosk(mark_path, box, boot);
+    CHECK(kiosk.NowSeconds() == kCountyNow + 10);
+    StationClock kiosk_sync(mark_path, box, boot);
+    kiosk_sync.HeardCountyTime(kCountyNow + 70);  // the county's clock was a minute ahead of the mark
+    CHECK(kiosk.NowSeconds() == kCountyNow + 10);  // read less than a second ago
+    boot.AdvanceMs(1000);
+    CHECK(kiosk.NowSeconds() == kCountyNow + 71);
+  }
+  SECTION("the mark is carried forward while the station runs, so a power cut days later keeps a recent floor") {
+    for (int minutes = 0; minutes < 3 * 24 * 60; minutes += 5) {  // three days unheard, the kiosk looking
+      boot.AdvanceMs(5 * 60'000);
+      clock.NowSeconds();
+    }
+    const std::int64_t last = clock.NowSeconds();
+    CHECK(last == kCountyNow + 10 + 3 * 86'400);
+    FakeBootClock rebooted("boot-b");  // up 30 s
+    ManualClock box_again(kJan1970);
+    StationClock after(mark_path, box_again, rebooted);
+    CHECK(after.NowSeconds() >= last - 10 * 60 + 30);
+    CHECK(after.NowSeconds() <= last + 30);
   }
   SECTION("after a reboot the box says 1970 again: the station's time is at least the mark plus the uptime") {
     FakeBootClock rebooted("boot-b");

@@ -546,8 +546,8 @@ TEST_CASE("a USB job asked for during a slow download is done within seconds, an
   CHECK(link.stats().down_bytes < kLesson + 1'000'000);
 }
 
-TEST_CASE("a USB job asked for while a report goes up is done within seconds; the report is no failed try and "
-          "goes on from the bytes the county has",
+TEST_CASE("a USB job asked for while a report goes up is done within seconds, and the report is no failed try: "
+          "it goes on from the bytes the county has",
           "[sync][county][usb]") {
   test::CountyUnderTest county;
   EnrolledStation station(county);

@@ -416,33 +416,68 @@ TEST_CASE("a box whose clock says 1970 takes the county's time from its first an
   CHECK(std::llabs(restarted.NowSeconds() - county_now) <= 5);
 }
 
-TEST_CASE("a clock that goes back years stops neither the rounds nor a report's retry", "[sync]") {
+TEST_CASE("a clock that goes back stops neither the rounds nor a report's retry", "[sync]") {
   test::ScratchDir county_dir;
   test::CountyFixture county(county_dir.path());
   test::ScratchDir station_dir;
   test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
   const std::int64_t now = SystemClock().NowSeconds();
   const SubmittedReport filed = station.File(1, 2000, 11);
-  // Planned by the clock before it went back: a retry in 10 minutes, the next round in 15.
+  // Planned by the clock before it went back, at a round's end: a retry in
+  // 10 minutes, the next round in 15.
   OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
   REQUIRE(queue.BeginSending(filed.report_id).ok());
   REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
-  REQUIRE(station.store().Exec("UPDATE sync_state SET next_round_at = " + std::to_string(now + 900)).ok());
+  REQUIRE(station.store()
+              .Exec("UPDATE sync_state SET last_round_at = " + std::to_string(now) +
+                    ", next_round_at = " + std::to_string(now + 900))
+              .ok());
   station.CloseOutbox();
 
-  ManualClock gone_back(now - 3 * 365 * 86'400);  // a power cut, a box without a clock battery
+  std::int64_t jump_s = 0;
+  SECTION("years: a power cut, a box without a clock battery") { jump_s = 3 * 365 * 86'400; }
+  SECTION("an hour: an administrator setting the clock") { jump_s = 3600; }
+  ManualClock gone_back(now - jump_s);
   SyncOptions options;
   options.data_dir = station.data_dir();
   options.skip_content = true;
   test::RunningEngine engine(station.store(), options, gone_back);
-  SyncStatus delivered = WaitForStatus(station.data_dir() + "/station.db",
-                                       [](const SyncStatus& s) { return s.last_round_at_s && s.undelivered_count == 0; });
+  SyncStatus delivered = WaitForStatus(station.data_dir() + "/station.db", [&](const SyncStatus& s) {
+    return s.last_round_at_s == gone_back.NowSeconds() && s.undelivered_count == 0;
+  });
   CHECK(delivered.undelivered_count == 0);
   CHECK(delivered.last_round_at_s == gone_back.NowSeconds());
   auto reports = county::ListReports(county.store());
   REQUIRE(reports.ok());
   REQUIRE(reports->size() == 1);
   CHECK(reports->front().report_id == filed.report_id);
+}
+
+TEST_CASE("a county that asks for a three-day wait is asked again within a day, and not at once", "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  station.File(1, 2000, 12);
+  station.CloseOutbox();
+  std::vector<std::string> seen;
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  options.make_transport = [&seen](const TransportLimits& limits) {
+    return std::make_unique<BusyOnPath>(limits, "/v1/", 3 * 86'400, seen);  // down for maintenance
+  };
+  const std::int64_t now = SystemClock().NowSeconds();
+  {
+    test::RunningEngine engine(station.store(), options);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+  }
+  CHECK(seen.size() <= 2);  // one round's first request, not one round after another
+  auto status = ReadSyncStatus(station.store(), now);
+  REQUIRE(status.ok());
+  REQUIRE(status->next_try_at_s.has_value());
+  CHECK(*status->next_try_at_s >= now + 86'400 - 5);
+  CHECK(*status->next_try_at_s <= now + 86'400 + 5);
 }
 
 TEST_CASE("a report damaged at the station stops none of the round's other steps, and is no link failure",

@@ -92,6 +92,10 @@ TEST_CASE("Retry-After is read as seconds or as an HTTP date", "[sync]") {
   CHECK(ParseRetryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470) == 10);
   CHECK(ParseRetryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490) == 0);
   CHECK_FALSE(ParseRetryAfterSeconds("soon", 0));
+  // A county asking for days is asked again daily (no plan lies further ahead).
+  CHECK(ParseRetryAfterSeconds("259200", 0) == kMaxRetryAfterS);
+  CHECK(ParseRetryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT", 0) == kMaxRetryAfterS);  // a box in 1970
+  CHECK(NextTryDelayMs(BackoffPolicy{}, 1, 0.5, 259200) == kMaxRetryAfterS * 1000);
   CHECK_FALSE(ParseRetryAfterSeconds("-3", 0));
 }
 
