@@ -131,7 +131,12 @@ int main(int argc, char** argv) {
     else if (flag == "--export-outbox") export_to = value();
     else if (flag == "--import-package") import_from = value();
     else if (flag == "--log-level") log_level = value();
-    else if (flag == "--clock-shift") clock_shift_s = std::atoll(value().c_str());
+    else if (flag == "--clock-shift") {
+      const std::string text = value();
+      char* end = nullptr;
+      clock_shift_s = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0') return Usage("--clock-shift needs seconds, e.g. -1700000000");
+    }
     else return Usage("unknown option " + flag);
   }
   if (options.data_dir.empty()) return Usage("--data DIR is required");
