@@ -336,6 +336,11 @@ class Server::Routes {
       return Refuse(req, res, 404, "not_found", "no published blob " + sha);
     }
     auto file = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
+    // Before the blob's headers: a 429 must carry none a cache could keep.
+    std::shared_ptr<void> slot = download_slots_.TryTake();
+    if (!slot) {
+      return RefuseAndClose(req, res, std::to_string(download_slots_.in_use()) + " blob downloads under way");
+    }
     const auto size = static_cast<std::uint64_t>(info.st_size);
     const std::string etag = "\"" + sha + "\"";
     res.set_header("ETag", etag);
@@ -364,10 +369,6 @@ class Server::Routes {
                                           std::to_string(send.last) + "/" + std::to_string(size));
     }
     if (length == 0) return res.set_content("", "application/octet-stream");
-    std::shared_ptr<void> slot = download_slots_.TryTake();
-    if (!slot) {
-      return RefuseAndClose(req, res, std::to_string(download_slots_.in_use()) + " blob downloads under way");
-    }
     res.set_content_provider(
         length, "application/octet-stream",
         [file, slot, first = send.first, stopping = server_.stopping_](std::size_t offset, std::size_t length,

@@ -591,6 +591,10 @@ TEST_CASE("reports are taken at once while more stations download lessons than t
       CHECK(head.starts_with("HTTP/1.1 429"));
       CHECK(head.find("Retry-After: 5\r\n") != std::string::npos);
       CHECK(head.find("X-Village-Protocol: 1\r\n") != std::string::npos);
+      // Nothing a cache in front could keep in place of the blob.
+      CHECK(head.find("Cache-Control: no-store\r\n") != std::string::npos);
+      CHECK(head.find("immutable") == std::string::npos);
+      CHECK(head.find("ETag") == std::string::npos);
     }
   }
   REQUIRE(downloads.size() == static_cast<std::size_t>(options.blob_downloads));
