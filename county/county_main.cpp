@@ -18,10 +18,12 @@
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/log.h"
+#include "base/numbers.h"
 #include "county/console.h"
 #include "sync/ticket_code.h"
 
@@ -94,20 +96,37 @@ std::string Gigabytes(std::int64_t bytes) {
   return text;
 }
 
+// An option's whole number in [low, high], or its default.
+std::optional<std::int64_t> NumberOption(const Args& args, const std::string& name, std::int64_t fallback,
+                                         std::int64_t low, std::int64_t high) {
+  const std::string text = args.Get(name);
+  if (text.empty()) return fallback;
+  const std::optional<std::int64_t> value = base::ParseInt64(text);
+  if (!value || *value < low || *value > high) {
+    std::fprintf(stderr, "county: %s takes a whole number from %lld to %lld, not \"%s\"\n", name.c_str(),
+                 static_cast<long long>(low), static_cast<long long>(high), text.c_str());
+    return std::nullopt;
+  }
+  return value;
+}
+
 int Run(const Args& args, county::CountyStore& store) {
   const std::int64_t now = std::time(nullptr);
   const std::string& c = args.command;
   if (c == "enrol-code") {
-    auto code = county::MakeEnrolCode(store, args.Get("--village"),
-                                      std::stoi(args.Get("--valid-hours", "72")), now);
+    const auto valid_hours = NumberOption(args, "--valid-hours", 72, 1, 24 * 365);
+    if (!valid_hours) return 2;
+    auto code = county::MakeEnrolCode(store, args.Get("--village"), static_cast<int>(*valid_hours), now);
     if (!code.ok()) return Fail(code.error());
     std::printf("%s\n", station_sync::FormatTicketCode(*code).c_str());
     return 0;
   }
   if (c == "publish") {
+    const auto valid_days = NumberOption(args, "--valid-days", 365, 1, 10 * 366);
+    if (!valid_days) return 2;
     county::PublishOptions options{args.Get("--package"), args.Get("--sign-key"),
                                    args.Get("--signature"), args.options.count("--prepare") > 0,
-                                   std::stoi(args.Get("--valid-days", "365")), now};
+                                   static_cast<int>(*valid_days), now};
     if (options.package_dir.empty()) return Usage();
     auto published = county::Publish(store, options);
     if (!published.ok()) return Fail(published.error());
@@ -199,9 +218,9 @@ int Run(const Args& args, county::CountyStore& store) {
     return 0;
   }
   if (c == "export-package" && !args.Get("--to").empty()) {
-    const std::uint64_t part = std::stoull(args.Get("--part-bytes", std::to_string(1ull << 30)));
-    if (part == 0 || part > (1ull << 30)) return Usage();
-    if (base::Status done = county::ExportPackage(store, args.Get("--to"), part); !done.ok()) {
+    const auto part = NumberOption(args, "--part-bytes", std::int64_t{1} << 30, 1, std::int64_t{1} << 30);
+    if (!part) return 2;
+    if (base::Status done = county::ExportPackage(store, args.Get("--to"), static_cast<std::uint64_t>(*part)); !done.ok()) {
       return Fail(done.error());
     }
     std::printf("package written to %s/village-station/package\n", args.Get("--to").c_str());

@@ -3,9 +3,11 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "base/log.h"
+#include "base/numbers.h"
 #include "county/server.h"
 
 namespace {
@@ -14,6 +16,13 @@ county::Server* g_server = nullptr;
 
 void OnSignal(int) {
   if (g_server) g_server->Stop();
+}
+
+// A whole number in [low, high]; none for anything else.
+std::optional<int> Number(const std::string& text, int low, int high) {
+  const std::optional<std::int64_t> value = base::ParseInt64(text);
+  if (!value || *value < low || *value > high) return std::nullopt;
+  return static_cast<int>(*value);
 }
 
 int Usage() {
@@ -37,16 +46,18 @@ int main(int argc, char** argv) {
     else if (arg == "--listen") listen = value;
     else if (arg == "--cert") options.cert_file = value;
     else if (arg == "--key") options.key_file = value;
-    else if (arg == "--threads") options.threads = std::stoi(value);
-    else if (arg == "--blob-downloads") options.blob_downloads = std::stoi(value);
-    else if (arg == "--max-waiting") options.max_waiting = std::stoi(value);
-    else if (arg == "--retry-after") options.retry_after_s = std::stoi(value);
+    else if (arg == "--threads" && Number(value, 1, 1024)) options.threads = *Number(value, 1, 1024);
+    else if (arg == "--blob-downloads" && Number(value, 0, 1024)) options.blob_downloads = *Number(value, 0, 1024);
+    else if (arg == "--max-waiting" && Number(value, 0, 1 << 20)) options.max_waiting = *Number(value, 0, 1 << 20);
+    else if (arg == "--retry-after" && Number(value, 1, 86400)) options.retry_after_s = *Number(value, 1, 86400);
     else return Usage();
   }
   const std::size_t colon = listen.rfind(':');
   if (data_dir.empty() || colon == std::string::npos) return Usage();
   options.host = listen.substr(0, colon);
-  options.port = std::stoi(listen.substr(colon + 1));
+  const std::optional<int> port = Number(listen.substr(colon + 1), 0, 65535);
+  if (!port) return Usage();
+  options.port = *port;
 
   auto store = county::CountyStore::Open(data_dir);
   if (!store.ok()) {

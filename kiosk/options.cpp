@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/files.h"
+#include "base/numbers.h"
 
 #ifndef STATION_ASSETS_DIR
 #define STATION_ASSETS_DIR "assets"
@@ -71,10 +72,9 @@ base::Result<Options> ParseOptions(const std::vector<std::string>& args) {
     } else if (arg == "--no-sync") {
       options.sync = false;
     } else if (arg == "--clock-shift") {
-      char* end = nullptr;
-      if (!value(text) || text.empty()) return Bad("--clock-shift needs seconds");
-      options.clock_shift_s = std::strtoll(text.c_str(), &end, 10);
-      if (*end != '\0') return Bad("--clock-shift needs seconds, e.g. -1700000000");
+      const std::optional<std::int64_t> shift = value(text) ? base::ParseInt64(text) : std::nullopt;
+      if (!shift) return Bad("--clock-shift needs seconds, e.g. -1700000000");
+      options.clock_shift_s = *shift;
     } else if (arg == "--camera-device") {
       if (!value(options.camera_device)) return Bad("--camera-device needs a device path");
     } else if (arg == "--frame-stats") {

@@ -1,6 +1,7 @@
 // Command-line options of the `kiosk` binary.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,7 +37,7 @@ struct Options {
   std::string enrolment_code;
   // --clock-shift SECONDS: the box's clock is this far off (tests and demos
   // of a box without a clock battery; the station follows the county's).
-  long long clock_shift_s = 0;
+  std::int64_t clock_shift_s = 0;
   bool help = false;
 };
 

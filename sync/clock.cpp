@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 
 #include "base/files.h"
 #include "base/log.h"
+#include "base/numbers.h"
 
 namespace station_sync {
 namespace {
@@ -43,13 +43,6 @@ void ReplaceFile(const std::string& path, const std::string& text) {
     ::unlink(temp.c_str());
     base::LogWarn("clock", "cannot keep the county's time in " + path);
   }
-}
-
-std::optional<std::int64_t> ParseInt(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 std::int64_t FloorSeconds(std::int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
@@ -96,8 +89,8 @@ std::optional<CountyTimeMark> ParseCountyTimeMark(std::string_view text) {
   const std::size_t first = text.find(' ');
   const std::size_t second = first == std::string_view::npos ? first : text.find(' ', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
-  const auto county_s = ParseInt(text.substr(0, first));
-  const auto boot_ms = ParseInt(text.substr(first + 1, second - first - 1));
+  const auto county_s = base::ParseInt64(text.substr(0, first));
+  const auto boot_ms = base::ParseInt64(text.substr(first + 1, second - first - 1));
   const std::string_view boot_id = text.substr(second + 1);
   if (!county_s || !boot_ms || !PlausibleCountyTime(*county_s) || *boot_ms < 0 || *boot_ms > kLongestBootMs ||
       boot_id.empty() || boot_id.find(' ') != std::string_view::npos) {

@@ -12,11 +12,11 @@
 #include <algorithm>
 #include <cassert>
 #include <cctype>
-#include <charconv>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/numbers.h"
 #include "base/version.h"
 #include "store/lessons.h"
 #include "store/sql.h"
@@ -48,13 +48,6 @@ std::string Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return std::string(text);
-}
-
-std::optional<std::int64_t> ParseInt(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 double LibsodiumUnitRandom() { return randombytes_uniform(1'000'000) / 1e6; }
@@ -183,7 +176,7 @@ base::Result<CountyResponse> ReadCountyResponse(const HttpResponse& response, st
   }
   CountyResponse county;
   county.status = response.status;
-  if (auto time = response.Header("x-server-time")) county.server_time_s = ParseInt(*time);
+  if (auto time = response.Header("x-server-time")) county.server_time_s = base::ParseInt64(*time);
   if (auto etag = response.Header("etag")) county.etag = *etag;
   if (auto retry = response.Header("retry-after")) {
     county.retry_after_s = ParseRetryAfterSeconds(*retry, now_s);

@@ -19,11 +19,11 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "base/files.h"
 #include "base/log.h"
+#include "base/numbers.h"
 #include "store/store.h"
 #include "sync/clock.h"
 #include "sync/file_system.h"
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   std::string import_from;
   std::string enrol_code;
   std::string log_level = "info";
-  long long clock_shift_s = 0;
+  std::int64_t clock_shift_s = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -132,10 +132,9 @@ int main(int argc, char** argv) {
     else if (flag == "--import-package") import_from = value();
     else if (flag == "--log-level") log_level = value();
     else if (flag == "--clock-shift") {
-      const std::string text = value();
-      char* end = nullptr;
-      clock_shift_s = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end != '\0') return Usage("--clock-shift needs seconds, e.g. -1700000000");
+      const std::optional<std::int64_t> shift = base::ParseInt64(value());
+      if (!shift) return Usage("--clock-shift needs seconds, e.g. -1700000000");
+      clock_shift_s = *shift;
     }
     else return Usage("unknown option " + flag);
   }

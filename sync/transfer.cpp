@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -24,6 +23,7 @@
 
 #include "base/files.h"
 #include "base/log.h"
+#include "base/numbers.h"
 
 namespace station_sync {
 namespace {
@@ -38,13 +38,6 @@ base::Error Unavailable(std::string message) {
 base::Error ErrnoError(int err, std::string_view what, const std::string& path) {
   const auto code = (err == ENOSPC || err == EDQUOT) ? base::ErrorCode::kDiskFull : base::ErrorCode::kIo;
   return base::MakeError(code, std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
-std::optional<std::int64_t> ParseInt(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 std::string Trim(std::string_view text) {
@@ -162,7 +155,7 @@ class PartFile {
     // Bytes past the recorded length may never have reached the disk (a power
     // cut keeps the file's size but not always its data): drop them.
     std::int64_t durable = 0;
-    if (auto text = base::ReadFile(length_path_)) durable = ParseInt(Trim(*text)).value_or(0);
+    if (auto text = base::ReadFile(length_path_)) durable = base::ParseInt64(Trim(*text)).value_or(0);
     length_ = std::clamp<std::int64_t>(durable, 0, info.st_size);
     if (length_ != info.st_size && ::ftruncate(fd_, length_) != 0) return ErrnoError(errno, "cannot truncate", path_);
     if (size_bytes > length_ && ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, 0, size_bytes) != 0 &&
@@ -513,7 +506,7 @@ std::int64_t NextTryDelayMs(const BackoffPolicy& policy, int failures, double ji
 
 std::optional<std::int64_t> ParseRetryAfterSeconds(std::string_view value, std::int64_t now_s) {
   const std::string text = Trim(value);
-  if (auto seconds = ParseInt(text)) {
+  if (auto seconds = base::ParseInt64(text)) {
     if (*seconds < 0) return std::nullopt;
     return std::min(*seconds, kMaxRetryAfterS);
   }
@@ -529,7 +522,7 @@ std::optional<std::int64_t> ParseContentRangeStart(std::string_view value) {
   if (text.rfind(kPrefix, 0) != 0) return std::nullopt;
   const std::size_t dash = text.find('-', kPrefix.size());
   if (dash == std::string::npos) return std::nullopt;
-  return ParseInt(std::string_view(text).substr(kPrefix.size(), dash - kPrefix.size()));
+  return base::ParseInt64(std::string_view(text).substr(kPrefix.size(), dash - kPrefix.size()));
 }
 
 BodyPlan PlanBody(long status, std::int64_t part_bytes, std::optional<std::int64_t> content_range_start) {
@@ -615,7 +608,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   if (line.rfind("HTTP/", 0) == 0) {  // "HTTP/1.1 206 Partial Content": a new answer
     exchange.headers.clear();
     const std::size_t space = line.find(' ');
-    if (space != std::string_view::npos) exchange.status = ParseInt(line.substr(space + 1, 3)).value_or(0);
+    if (space != std::string_view::npos) exchange.status = base::ParseInt64(line.substr(space + 1, 3)).value_or(0);
     return size * count;
   }
   const std::size_t colon = line.find(':');
@@ -707,7 +700,7 @@ base::Status HttpClient::Perform(Exchange& exchange) {
   curl_slist_free_all(headers);
 
   if (exchange.FromCounty() && exchange.status > 0) {
-    if (auto time = ParseInt(exchange.Header("x-server-time"))) last_server_time_s_ = time;
+    if (auto time = base::ParseInt64(exchange.Header("x-server-time"))) last_server_time_s_ = time;
     last_retry_after_s_.reset();
     if (exchange.status == 429 || exchange.status == 503) {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -792,7 +785,7 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
       }
       if (plan == BodyPlan::kRestart && exchange.status == 416) return Unavailable("range refused");
       // A body that cannot end at the expected size is refused before it costs the link.
-      const auto length = ParseInt(exchange.Header("content-length"));
+      const auto length = base::ParseInt64(exchange.Header("content-length"));
       const std::int64_t start = plan == BodyPlan::kAppend ? resume_from : 0;
       if (length && start + *length != request.size_bytes) {
         return base::MakeError(base::ErrorCode::kCorrupt, "county offers " + std::to_string(start + *length) +

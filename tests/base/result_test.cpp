@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "base/numbers.h"
 #include "base/result.h"
 
 TEST_CASE("Every error code has its own name", "[base]") {
@@ -27,4 +28,14 @@ TEST_CASE("A result holds either a value or an error", "[base]") {
   REQUIRE_FALSE(error.ok());
   CHECK(error.error().code == base::ErrorCode::kIo);
   CHECK(error.error().message == "boom");
+}
+
+TEST_CASE("Whole-string integers: what atoi would take for 0 or a prefix is refused", "[base]") {
+  CHECK(base::ParseInt64("0") == 0);
+  CHECK(base::ParseInt64("-1796000000") == -1796000000);
+  CHECK(base::ParseInt64("9223372036854775807") == INT64_MAX);
+  for (const char* bad : {"", " 1", "1 ", "12x", "x", "+1", "0x10", "9223372036854775808", "1.5"}) {
+    INFO(bad);
+    CHECK_FALSE(base::ParseInt64(bad).has_value());
+  }
 }
