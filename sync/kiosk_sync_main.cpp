@@ -34,8 +34,14 @@ namespace {
 using namespace station_sync;
 
 std::atomic<bool> g_stop{false};
+std::atomic<SyncEngine*> g_engine{nullptr};  // set while it runs
 
-void OnSignal(int) { g_stop.store(true); }
+// SIGTERM/SIGINT: stop between rounds, and cut a transfer under way (it
+// resumes from the same byte next time). RequestStop only stores atomics.
+void OnSignal(int) {
+  g_stop.store(true);
+  if (SyncEngine* engine = g_engine.load()) engine->RequestStop();
+}
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr,
@@ -163,6 +169,14 @@ int main(int argc, char** argv) {
   }
 
   SyncEngine engine(**store, fs, clock, options);
+  struct ForgetEngineOnExit {
+    ~ForgetEngineOnExit() { g_engine.store(nullptr); }
+  } forget_engine_on_exit;  // destroyed before the engine, however main returns
+  g_engine.store(&engine);
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
   if (!export_to.empty() || !import_from.empty()) return RunUsbJob(engine, export_to, import_from);
   if (!enrol_code.empty()) {
     base::Result<Enrolment> enrolled = engine.Enrol(enrol_code);
@@ -191,10 +205,6 @@ int main(int argc, char** argv) {
     return round->everything_delivered ? 0 : 1;
   }
 
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
   engine.RunUntil(g_stop);
   return 0;
 }

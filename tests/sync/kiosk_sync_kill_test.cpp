@@ -17,6 +17,9 @@
 #include <thread>
 
 #include "store/sql.h"
+#include "sync/clock.h"
+#include "sync/file_system.h"
+#include "sync/sync_engine.h"
 #include "sync/outbox_queue.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
@@ -27,12 +30,13 @@ namespace {
 
 using namespace station_sync;
 
-pid_t SpawnKioskSync(const std::string& data_dir) {
+pid_t SpawnKioskSync(const std::string& data_dir, bool once = true) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> args = {KIOSK_SYNC, "--data", data_dir, "--once", "--log-level", "error"};
+  std::vector<std::string> args = {KIOSK_SYNC, "--data", data_dir, "--log-level", "error"};
+  if (once) args.push_back("--once");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -40,6 +44,13 @@ pid_t SpawnKioskSync(const std::string& data_dir) {
   REQUIRE(::posix_spawn(&pid, KIOSK_SYNC, &actions, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+ReportState StateOf(test::StationFixture& station, const std::string& report_id) {
+  base::Result<QueuedReport> report =
+      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report_id);
+  REQUIRE(report.ok());
+  return report->state;
 }
 
 }  // namespace
@@ -117,4 +128,49 @@ TEST_CASE("kill -9 of kiosk-sync at random moments, then a clean run: every repo
     REQUIRE(at_county.count(r.report_id) == 1);
     CHECK(Sha256Hex(at_county.at(r.report_id)) == queued->envelope_sha256);
   }
+}
+
+TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow upload, which goes on from "
+          "there next time",
+          "[sync]") {
+  test::ScratchDir dir;
+  test::CountyFixture county(dir.File("county"));
+  test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
+  const SubmittedReport report = station.File(1, 1'500'000, 31);
+  station.CloseOutbox();
+  // The station's bandwidth cap: the photo would take half a minute to go up.
+  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());
+
+  base::Result<QueuedReport> queued =
+      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
+  REQUIRE(queued.ok());
+  const std::string photo_sha = queued->blobs.back().sha256_hex;
+
+  for (const bool once : {false, true}) {
+    INFO((once ? "kiosk-sync --once (cron)" : "kiosk-sync as a service"));
+    const std::uint64_t before = county.store().Upload(photo_sha).received;
+    const auto started = std::chrono::steady_clock::now();
+    const pid_t pid = SpawnKioskSync(station.data_dir(), once);
+    // Until this run has put more of the photo at the county.
+    while (county.store().Upload(photo_sha).received <= before) {
+      REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto asked = std::chrono::steady_clock::now();
+    REQUIRE(::kill(pid, SIGTERM) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(3));
+    REQUIRE(WIFEXITED(status));  // it ended by itself, not by the signal
+    CHECK(StateOf(station, report.report_id) != ReportState::kAcknowledged);
+  }
+  // Without the cap, a clean run finishes the report: once at the county.
+  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "0").ok());
+  const pid_t pid = SpawnKioskSync(station.data_dir());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(StateOf(station, report.report_id) == ReportState::kAcknowledged);
+  CHECK(county.store().Reports()->size() == 1);
 }
