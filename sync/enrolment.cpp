@@ -28,7 +28,18 @@ bool IsMinisignPublicKey(const std::string& base64) {
   return FromBase64(base64, raw, sizeof raw) && raw[0] == 'E' && raw[1] == 'd';
 }
 
-base::Status Store(store::Store& store, const Enrolment& e) {
+constexpr const char* kEnrolmentCodeSetting = "sync.enrolment_code_sha256";
+
+std::string CodeHash(const std::string& canonical_code) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(canonical_code.data()), canonical_code.size());
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) hex += {kHex[byte >> 4], kHex[byte & 15]};
+  return hex;
+}
+
+base::Status Store(store::Store& store, const Enrolment& e, const std::string& canonical_code) {
   auto transaction = store::sql::Transaction::Begin(store.handle());
   if (!transaction.ok()) return transaction.error();
   auto insert = store::sql::Statement::Prepare(
@@ -51,6 +62,11 @@ base::Status Store(store::Store& store, const Enrolment& e) {
       "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)");
   if (!setting.ok()) return setting.error();
   setting->Bind(1, kCountyServerSetting).Bind(2, e.server_url).Bind(3, e.enrolled_at_s);
+  if (base::Status ran = setting->Run(); !ran.ok()) return ran;
+  setting->Reset();
+  // The code's hash, not the code: enough to know it again (kiosk-sync
+  // --enrol CODE from cron, kiosk --enrol at every start).
+  setting->Bind(1, kEnrolmentCodeSetting).Bind(2, CodeHash(canonical_code)).Bind(3, e.enrolled_at_s);
   if (base::Status ran = setting->Run(); !ran.ok()) return ran;
   return transaction->Commit();
 }
@@ -95,6 +111,18 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
     return base::MakeError(base::ErrorCode::kInvalidInput,
                            "the enrolment code has a typo: " + code.error().message);
   }
+  // Enrolled with this very code already: the enrolment holds (the county
+  // would answer the same station a new token, and once the code expires,
+  // refuse it).
+  if (store.GetSetting(kEnrolmentCodeSetting) == CodeHash(*code)) {
+    base::Result<std::optional<Enrolment>> stored = LoadEnrolment(store);
+    if (!stored.ok()) return stored.error();
+    if (*stored) {
+      base::LogInfo("enrolment", "already enrolled with this code, as station " + (*stored)->station_id);
+      county.set_token((*stored)->token);
+      return **stored;
+    }
+  }
   const std::string station_key = ToBase64(station.public_key.data(), station.public_key.size());
   // The proof binds the code to this station's key, so someone who saw the
   // code cannot enrol another key with it (docs/protocol.md section 2).
@@ -132,7 +160,7 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
                            "enrolment answer lacks a station id, token or valid county keys");
   }
   e.county_box_key = *box;
-  if (base::Status stored = Store(store, e); !stored.ok()) return stored.error();
+  if (base::Status stored = Store(store, e, *code); !stored.ok()) return stored.error();
   county.set_token(e.token);
   base::LogInfo("enrolment", "enrolled with " + e.server_url + " as station " + e.station_id +
                                  " (county key " + e.county_box_key.Id() + ")");

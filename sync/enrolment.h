@@ -46,7 +46,10 @@ struct EnrolmentRequest {
 };
 
 // POST /v1/enrol, then stores the result durably (one transaction) and sets
-// sync.county_server. kDenied: the county refused the code (used, expired,
+// sync.county_server. A station enrolled with this very code already keeps
+// that enrolment and asks nothing (`kiosk-sync --enrol CODE --once` from
+// cron, `kiosk --enrol CODE` at every start: the code expires, the
+// enrolment does not). kDenied: the county refused the code (used, expired,
 // unknown); kUnavailable: no county answer; kInvalidInput: an answer that
 // is not a usable enrolment.
 base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,

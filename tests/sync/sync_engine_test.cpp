@@ -23,6 +23,7 @@
 #include "sync/outbox.h"
 #include "sync/outbox_queue.h"
 #include "sync/sync_engine.h"
+#include "sync/ticket_code.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
 #include "tests/sync/report_fixture.h"
@@ -516,4 +517,43 @@ TEST_CASE("a report damaged at the station stops none of the round's other steps
   REQUIRE(status.ok());
   for (const SyncProblem& p : status->last_problems) CHECK(p.code != problem::kUnreachable);
   CHECK(status->undelivered_count == 1);  // kept, never dropped
+}
+
+TEST_CASE("enrolling again with the code the station enrolled with asks the county nothing and keeps the enrolment",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station;
+  auto db = store::Store::Open(station.File("station.db"));
+  REQUIRE(db.ok());
+  std::vector<std::string> seen;
+  SyncOptions options;
+  options.data_dir = station.path();
+  options.server_url = county.url();
+  options.skip_content = true;
+  options.make_transport = [&seen](const TransportLimits& limits) {
+    return std::make_unique<BusyOnPath>(limits, "/v1/never", 1, seen);  // the real county, paths noted
+  };
+  SyncEngine engine(**db, PosixFileSystem(), SystemClock(), options);
+  const std::string code = county.NewEnrolCode();
+  auto first = engine.Enrol(code);
+  REQUIRE(first.ok());
+  REQUIRE(engine.RunRound().ok());
+  seen.clear();
+
+  auto again = engine.Enrol(station_sync::FormatTicketCode(code));  // typed with its spaces, as on paper
+  REQUIRE(again.ok());
+  CHECK(again->station_id == first->station_id);
+  CHECK(again->token == first->token);
+  CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 0);
+  auto round = engine.RunRound();  // the old token still works
+  REQUIRE(round.ok());
+  CHECK(round->everything_delivered);
+
+  SECTION("another code is a new enrolment") {
+    auto other = engine.Enrol(county.NewEnrolCode());
+    REQUIRE(other.ok());
+    CHECK(other->token != first->token);
+    CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 1);
+  }
 }
