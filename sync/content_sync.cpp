@@ -14,6 +14,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "store/catalog.h"
+#include "store/sql.h"
 #include "store/store.h"
 #include "sync/file_system.h"
 
@@ -411,25 +412,36 @@ base::Result<AcceptOutcome> ContentLibrary::Accept(std::string_view text, std::s
     base::LogError(kLog, catalog.error().message + "; the installed content stays");
     return catalog.error();
   }
-  if (text == judgement.accepted_text) return AcceptOutcome::kSame;
+  if (text == judgement.accepted_text) {
+    // The file is the accepted catalog; a power cut may have come before
+    // its version was recorded (then every request would name the old one
+    // and the notices would never show): record it again if so.
+    if (judgement.accepted_version != catalog->version) {
+      base::LogWarn(kLog, "catalog version " + std::to_string(catalog->version) + " was kept but not recorded; recorded now");
+      if (auto recorded = RecordAccepted(*catalog); !recorded) return recorded.error();
+    }
+    return AcceptOutcome::kSame;
+  }
   const json saved = {{"catalog", std::string(text)}, {"signature", std::string(signature)}};
   if (auto made = base::MakeDirectories(content_dir_); !made) return made.error();
   if (auto written = base::WriteFileDurably(content_dir_ + "/catalog.signed.json", saved.dump()); !written) {
     return written.error();
   }
-  if (auto recorded = store_.SetSetting(kVersionSetting, std::to_string(catalog->version)); !recorded) {
-    return recorded.error();
-  }
-  if (auto recorded = store_.SetSetting(kVersionKeySetting, minisign::PublicKeyLine(key_)); !recorded) {
-    return recorded.error();
-  }
-  if (auto recorded = store_.SetSetting(kNoticesSetting, FormatNotices(catalog->notices)); !recorded) {
-    return recorded.error();
-  }
+  if (auto recorded = RecordAccepted(*catalog); !recorded) return recorded.error();
   base::LogInfo(kLog, "catalog version " + std::to_string(catalog->version) + " accepted: " +
                           std::to_string(catalog->lessons.size()) + " lessons, " +
                           std::to_string(Missing(*catalog).size()) + " files to fetch");
   return AcceptOutcome::kNew;
+}
+
+// The accepted catalog's version, its key and its notices, in one transaction.
+base::Status ContentLibrary::RecordAccepted(const ContentCatalog& catalog) {
+  auto transaction = store::sql::Transaction::Begin(store_.handle());
+  if (!transaction) return transaction.error();
+  if (auto recorded = store_.SetSetting(kVersionSetting, std::to_string(catalog.version)); !recorded) return recorded;
+  if (auto recorded = store_.SetSetting(kVersionKeySetting, minisign::PublicKeyLine(key_)); !recorded) return recorded;
+  if (auto recorded = store_.SetSetting(kNoticesSetting, FormatNotices(catalog.notices)); !recorded) return recorded;
+  return transaction->Commit();
 }
 
 bool ContentLibrary::Have(const CatalogBlob& blob) const {

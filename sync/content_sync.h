@@ -184,6 +184,7 @@ class ContentLibrary {
 
  private:
   bool AcceptedUnderOtherKey() const;
+  base::Status RecordAccepted(const ContentCatalog& catalog);
   store::Store& store_;
   std::string data_dir_;
   std::string content_dir_;

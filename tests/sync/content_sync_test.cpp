@@ -387,6 +387,28 @@ TEST_CASE("a station enrolled with another county takes that county's versions f
   }
 }
 
+TEST_CASE("a catalog kept on disk but not recorded (a power cut between the two) is recorded when it comes again",
+          "[sync]") {
+  Station station;
+  station.Publish(station.content.Catalog(1, {"a"}));
+  REQUIRE(station.library->Accept(station.site->catalog_text, station.site->catalog_signature, kNow).ok());
+  json v2 = station.content.Catalog(2, {"a", "b"});
+  v2["notices"] = json::array({{{"id", "n2"}, {"title", "新通知"}, {"text", "周五开会"}, {"published_at", kNow}}});
+  station.Publish(v2);
+  // What Accept writes first, and then the power went: the settings still say version 1.
+  const json saved = {{"catalog", station.site->catalog_text}, {"signature", station.site->catalog_signature}};
+  REQUIRE(base::WriteFileDurably(station.dir.File("content/catalog.signed.json"), saved.dump()).ok());
+  REQUIRE(station.library->accepted_version() == 1);
+
+  auto again = station.library->Accept(station.site->catalog_text, station.site->catalog_signature, kNow);
+  REQUIRE(again.ok());
+  CHECK(*again == AcceptOutcome::kSame);
+  CHECK(station.library->accepted_version() == 2);
+  const std::vector<CatalogNotice> notices = LoadNotices(*station.db);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].id == "n2");
+}
+
 TEST_CASE("a refused catalog changes nothing: the installed lessons and their files stay", "[sync]") {
   Station station;
   station.Publish(station.content.Catalog(5, {"a", "b"}));
