@@ -102,6 +102,23 @@ CREATE TABLE catalogs (
   published_at INTEGER NOT NULL
 );
 )sql"},
+      // A watch record's id is the station's: two stations may use the same.
+      {2, "0002_watch_records_per_station.sql", R"sql(
+CREATE TABLE watch_records_per_station (
+  record_id TEXT NOT NULL,
+  station_id TEXT NOT NULL,
+  lesson_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  seconds_watched INTEGER NOT NULL,
+  completed INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (station_id, record_id)
+);
+INSERT INTO watch_records_per_station SELECT record_id, station_id, lesson_id, started_at, seconds_watched,
+  completed, received_at FROM watch_records;
+DROP TABLE watch_records;
+ALTER TABLE watch_records_per_station RENAME TO watch_records;
+)sql"},
   };
   return migrations;
 }

@@ -495,6 +495,12 @@ TEST_CASE("ratings and watch records are counted once", "[county]") {
   }
   CHECK(*w.county.store().CountRatings() == 1);
   CHECK(*w.county.store().CountWatchRecords() == 1);
+  // Another station's record "r1" is another viewing, not this one again.
+  test::StationUnderTest neighbour(w.county.SecretKey().public_key);
+  const std::string neighbour_token = neighbour.Enrol(w.client, w.county.EnrolCode());
+  json theirs = Body(w.client.Post("/v1/watch-records", Bearer(neighbour_token), records.dump(), "application/json"));
+  CHECK(theirs["accepted"] == json::array({"r1"}));
+  CHECK(*w.county.store().CountWatchRecords() == 2);
 
   json health = {{"free_disk_bytes", 1 << 30}, {"versions", {{"kiosk", "1.0"}}}, {"last_errors", json::array()},
                  {"station_time", test::kCountyNow}};
