@@ -99,6 +99,14 @@ std::int64_t NextWindowOpen(const SyncWindow& window, std::int64_t now_s, int ut
   return now_s - into_minute_s + std::int64_t{wait_minutes} * 60;
 }
 
+std::optional<std::int64_t> WindowCloses(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes) {
+  if (window.always() || !InSyncWindow(window, now_s, utc_offset_minutes)) return std::nullopt;
+  const int minute = LocalMinuteOfDay(now_s, utc_offset_minutes);
+  const std::int64_t into_minute_s = ((now_s + std::int64_t{utc_offset_minutes} * 60) % 60 + 60) % 60;
+  const int left_minutes = (window.end_minute - minute + 24 * 60) % (24 * 60);
+  return now_s - into_minute_s + std::int64_t{left_minutes} * 60;
+}
+
 std::vector<UndeliveredReport> StuckReports(const std::vector<UndeliveredReport>& undelivered,
                                             std::int64_t now_s, std::int64_t after_s) {
   std::vector<UndeliveredReport> stuck;
@@ -297,11 +305,17 @@ namespace {
 // slow download, nor a stalled one (no bytes move, so nothing in the round
 // itself would look until the low-speed timeout). A read-only connection of
 // its own: the round's is busy on the engine's thread.
-class UsbRequestWatch {
+class RoundWatch {
  public:
-  UsbRequestWatch(const std::string& store_path, std::function<void()> on_request)
-      : on_request_(std::move(on_request)), thread_([this, store_path] { Watch(store_path); }) {}
-  ~UsbRequestWatch() {
+  // Twice a second: a USB job asked for (on_request), or time up (on_time_up
+  // once `time_up` says so; an empty `time_up` never is).
+  RoundWatch(const std::string& store_path, std::function<void()> on_request, std::function<bool()> time_up,
+             std::function<void()> on_time_up)
+      : on_request_(std::move(on_request)),
+        time_up_(std::move(time_up)),
+        on_time_up_(std::move(on_time_up)),
+        thread_([this, store_path] { Watch(store_path); }) {}
+  ~RoundWatch() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       done_ = true;
@@ -309,8 +323,8 @@ class UsbRequestWatch {
     wake_.notify_all();
     thread_.join();
   }
-  UsbRequestWatch(const UsbRequestWatch&) = delete;
-  UsbRequestWatch& operator=(const UsbRequestWatch&) = delete;
+  RoundWatch(const RoundWatch&) = delete;
+  RoundWatch& operator=(const RoundWatch&) = delete;
 
  private:
   void Watch(const std::string& store_path) {
@@ -327,6 +341,10 @@ class UsbRequestWatch {
         on_request_();
         break;
       }
+      if (time_up_ && time_up_()) {
+        on_time_up_();
+        break;
+      }
     }
     sqlite3_close_v2(db);
   }
@@ -339,6 +357,8 @@ class UsbRequestWatch {
   }
 
   std::function<void()> on_request_;
+  std::function<bool()> time_up_;
+  std::function<void()> on_time_up_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool done_ = false;
@@ -387,20 +407,36 @@ class ProgressRecorder {
 
 }  // namespace
 
-base::Result<RoundResult> SyncEngine::RunRound() {
+base::Result<RoundResult> SyncEngine::RunRound(bool until_window_end) {
   if (base::Status made = fs_.MakeDirectory(options_.data_dir); !made.ok()) return made.error();
   base::Result<std::unique_ptr<FileLock>> lock = fs_.LockExclusive(options_.data_dir + "/sync.lock");
   if (!lock.ok()) return lock.error();
   round_cancel_.store(stopping_.load());
   paused_for_usb_.store(false);
+  window_ended_.store(false);
+  std::optional<std::int64_t> window_closes_s;
+  if (until_window_end) {
+    if (auto window = ParseSyncWindow(store_.GetSetting("sync.window").value_or("")); window.ok()) {
+      window_closes_s = WindowCloses(*window, clock_.NowSeconds(), StationUtcOffsetMinutes(store_));
+    }
+  }
   base::Result<RoundResult> round = [&] {
     // The transfer under way stops (resumable, as after a cut), the round
-    // ends, and RunUntil does the stick's job next.
-    UsbRequestWatch watch(store_.path(), [this] {
-      base::LogInfo("sync", "a USB job was asked for: the transfer under way stops and goes on after it");
-      paused_for_usb_.store(true);
-      round_cancel_.store(true);
-    });
+    // ends, and RunUntil does the stick's job next, or waits for the window.
+    RoundWatch watch(
+        store_.path(),
+        [this] {
+          base::LogInfo("sync", "a USB job was asked for: the transfer under way stops and goes on after it");
+          paused_for_usb_.store(true);
+          round_cancel_.store(true);
+        },
+        window_closes_s ? std::function<bool()>([this, at = *window_closes_s] { return clock_.NowSeconds() >= at; })
+                        : std::function<bool()>(),
+        [this] {
+          base::LogInfo("sync", "the sync window closed: the transfer under way stops and goes on when it opens");
+          window_ended_.store(true);
+          round_cancel_.store(true);
+        });
     return RunRoundLocked();
   }();
   NotifyStatusChanged();
@@ -469,12 +505,13 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
     result.problems.push_back(MakeProblem(problem::kStationError, ran.error().message));
   }
   result.paused_for_usb = paused_for_usb_.load();
+  result.stopped_at_window_end = window_ended_.load() && !result.paused_for_usb;
   result.retry_after_s = std::max(county.retry_after_s().value_or(0), result.delivery.earliest_retry_after_s);
   if (base::Status saved = SaveRoundState(result, &county); !saved.ok()) {
     result.problems.push_back(MakeProblem(problem::kStationError, "cannot save the sync state: " + saved.error().message));
   }
-  result.everything_delivered =
-      !result.paused_for_usb && !stopping_.load() && result.problems.empty() && result.delivery.AllDelivered();
+  result.everything_delivered = !result.paused_for_usb && !result.stopped_at_window_end && !stopping_.load() &&
+                                result.problems.empty() && result.delivery.AllDelivered();
   if (result.everything_delivered) {
     base::Result<std::vector<QueuedReport>> due =
         OutboxQueue(store_, fs_, options_.data_dir + "/outbox").DueForSending(clock_.NowSeconds(), 1);
@@ -533,9 +570,10 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
     return base::Ok();
   }
   // A county that asked for a wait (429/503) is asked nothing more this
-  // round, nor is one in a round paused for a USB job or stopped.
+  // round, nor is one in a round paused for a USB job, at the window's end
+  // or stopped.
   const auto ask_no_more = [&] {
-    if (paused_for_usb_.load() || stopping_.load()) return true;
+    if (round_cancel_.load()) return true;
     if (!county.retry_after_s()) return false;
     result.problems.push_back(MakeProblem(problem::kCountyBusy, "", *county.retry_after_s()));
     return true;
@@ -637,9 +675,10 @@ std::vector<SyncProblem> RoundProblems(const RoundResult& result) {
 
 base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyConnection* county) {
   const std::int64_t now_s = clock_.NowSeconds();
-  if (result.paused_for_usb || stopping_.load()) {
-    // Not a failure: what the pause (or the kiosk closing) cut short goes on
-    // right after the job (or at the next start).
+  if (result.paused_for_usb || result.stopped_at_window_end || stopping_.load()) {
+    // Not a failure: what the pause (or the kiosk closing, or the window's
+    // end) cut short goes on right after the job (or at the next start, or
+    // when the window opens: RunUntil waits for it).
     auto update = store::sql::Statement::Prepare(
         store_.handle(), "UPDATE sync_state SET next_round_at = ?1, last_round_at = ?1 WHERE id = 1");
     if (!update.ok()) return update.error();
@@ -858,7 +897,7 @@ void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
       if (later.ok()) (void)later->Bind(1, next_s).Run();
     }
     if (now_s >= next_s) {
-      base::Result<RoundResult> round = RunRound();
+      base::Result<RoundResult> round = RunRound(/*until_window_end=*/!asked_now);
       if (!round.ok()) {
         // Another engine holds the lock (the kiosk and kiosk-sync both
         // running): it does the work; look again later.

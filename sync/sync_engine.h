@@ -62,6 +62,9 @@ base::Result<SyncWindow> ParseSyncWindow(std::string_view text);
 bool InSyncWindow(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes);
 // now_s if the window is open, else when it next opens.
 std::int64_t NextWindowOpen(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes);
+// When the window open at `now_s` closes; nullopt if it never does (no
+// window) or is not open now.
+std::optional<std::int64_t> WindowCloses(const SyncWindow& window, std::int64_t now_s, int utc_offset_minutes);
 
 inline constexpr std::int64_t kStuckAfterSeconds = 24 * 3600;
 
@@ -196,6 +199,9 @@ struct RoundResult {
   // A USB job was asked for during the round: its transfers stopped where
   // they were, it is not a failed round, and the next one starts after the job.
   bool paused_for_usb = false;
+  // A round RunUntil started by itself ran to the sync window's end: its
+  // transfers stopped where they were, and it goes on when the window opens.
+  bool stopped_at_window_end = false;
 };
 
 class SyncEngine {
@@ -204,8 +210,10 @@ class SyncEngine {
   ~SyncEngine();
 
   // One round now (the window is not consulted: `kiosk-sync --once`, the
-  // admin's "sync now"). kLocked if another engine is running.
-  base::Result<RoundResult> RunRound();
+  // admin's "sync now"). kLocked if another engine is running. With
+  // `until_window_end`, the round stops when the sync window closes (the
+  // rounds RunUntil starts by itself: nights only means nights only).
+  base::Result<RoundResult> RunRound(bool until_window_end = false);
 
   // Rounds until `stop` is set or RequestStop(), sleeping between them (in
   // steps of at most a second), inside the window only unless "sync now".
@@ -255,6 +263,7 @@ class SyncEngine {
   // asked for during the round (then paused_for_usb_ too).
   std::atomic<bool> round_cancel_{false};
   std::atomic<bool> paused_for_usb_{false};
+  std::atomic<bool> window_ended_{false};  // the round's sync window closed (RunRound(true))
 };
 
 // ---- Sneakernet -----------------------------------------------------------------

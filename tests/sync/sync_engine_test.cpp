@@ -54,6 +54,9 @@ TEST_CASE("a sync window is read from HH:MM-HH:MM and may wrap midnight", "[sync
     CHECK(NextWindowOpen(*window, LocalTime(23, 0), kBeijing) == LocalTime(23, 0));
     CHECK(NextWindowOpen(*window, LocalTime(12, 0), kBeijing) == LocalTime(22, 0));
     CHECK(NextWindowOpen(*window, LocalTime(21, 59) + 30, kBeijing) == LocalTime(22, 0));
+    CHECK(WindowCloses(*window, LocalTime(23, 0), kBeijing) == LocalTime(6, 0) + 24 * 3600);
+    CHECK(WindowCloses(*window, LocalTime(2, 30) + 17, kBeijing) == LocalTime(6, 0));
+    CHECK_FALSE(WindowCloses(*window, LocalTime(12, 0), kBeijing).has_value());
   }
   SECTION("lunch time, not wrapping") {
     base::Result<SyncWindow> window = ParseSyncWindow("12:00-13:30");
@@ -62,12 +65,14 @@ TEST_CASE("a sync window is read from HH:MM-HH:MM and may wrap midnight", "[sync
     CHECK_FALSE(InSyncWindow(*window, LocalTime(13, 30), kBeijing));
     // After today's window: tomorrow's.
     CHECK(NextWindowOpen(*window, LocalTime(14, 0), kBeijing) == LocalTime(12, 0) + 24 * 3600);
+    CHECK(WindowCloses(*window, LocalTime(12, 45), kBeijing) == LocalTime(13, 30));
   }
   SECTION("empty means any time") {
     base::Result<SyncWindow> window = ParseSyncWindow("");
     REQUIRE(window.ok());
     CHECK(window->always());
     CHECK(InSyncWindow(*window, LocalTime(15, 0), kBeijing));
+    CHECK_FALSE(WindowCloses(*window, LocalTime(15, 0), kBeijing).has_value());
   }
   SECTION("anything else is refused") {
     const char* text = GENERATE("22-06", "25:00-06:00", "22:00", "22:00-6:00", "aa:bb-cc:dd", "22:60-01:00");
@@ -556,4 +561,67 @@ TEST_CASE("enrolling again with the code the station enrolled with asks the coun
     CHECK(other->token != first->token);
     CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 1);
   }
+}
+
+namespace {
+
+// A clock the test moves while the engine's threads read it.
+class SteppedClock : public Clock {
+ public:
+  explicit SteppedClock(std::int64_t now_s) : now_s_(now_s) {}
+  std::int64_t NowSeconds() override { return now_s_.load(); }
+  void Set(std::int64_t now_s) { now_s_.store(now_s); }
+
+ private:
+  std::atomic<std::int64_t> now_s_;
+};
+
+}  // namespace
+
+TEST_CASE("a round the engine started in the sync window stops when the window closes, and goes on when it opens",
+          "[sync]") {
+  test::ScratchDir county_dir;
+  test::CountyFixture county(county_dir.path());
+  test::ScratchDir station_dir;
+  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  const SubmittedReport report = station.File(1, 1'500'000, 41);
+  station.CloseOutbox();
+  base::Result<QueuedReport> queued =
+      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
+  REQUIRE(queued.ok());
+  const std::string photo_sha = queued->blobs.back().sha256_hex;
+  REQUIRE(station.store().SetSetting("sync.window", "22:00-06:00").ok());
+  REQUIRE(station.store().SetSetting("station.utc_offset_minutes", std::to_string(kBeijing)).ok());
+  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());  // 30 s of photo
+  const std::string db_path = station.data_dir() + "/station.db";
+
+  SteppedClock clock(LocalTime(5, 58));
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  test::RunningEngine engine(station.store(), options, clock);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (county.store().Upload(photo_sha).received == 0) {  // a chunk is at the county
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto closed_at = std::chrono::steady_clock::now();
+  clock.Set(LocalTime(6, 0) + 1);  // 06:00:01: the window is closed
+  SyncStatus stopped = WaitForStatus(db_path, [&](const SyncStatus& s) { return s.last_round_at_s == clock.NowSeconds(); });
+  CHECK(std::chrono::steady_clock::now() - closed_at < std::chrono::seconds(5));  // not the ~25 s of photo left
+  CHECK(stopped.last_round_at_s == clock.NowSeconds());
+  CHECK(stopped.round_failures == 0);
+  CHECK(stopped.last_error.empty());
+  CHECK(stopped.undelivered_count == 1);
+  const std::uint64_t received = county.store().Upload(photo_sha).received;
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(county.store().Upload(photo_sha).received == received);  // nothing more goes up by day
+  CHECK(ReadSyncStatus(station.store(), clock.NowSeconds())->next_try_at_s == LocalTime(22, 0));
+
+  // 22:00: the window opens and the photo goes on from where it was.
+  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "0").ok());
+  clock.Set(LocalTime(22, 0) + 1);
+  SyncStatus delivered = WaitForStatus(db_path, [](const SyncStatus& s) { return s.undelivered_count == 0; });
+  CHECK(delivered.undelivered_count == 0);
+  CHECK(county.store().Reports()->size() == 1);
 }
