@@ -588,6 +588,7 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   if (base::Status sent = SendHealth(delivery, out); !sent.ok()) return sent;
   if (ask_no_more()) return base::Ok();
   const base::Status down = options_.content_down ? options_.content_down(county) : ContentDown(county);
+  if (std::optional<SyncProblem> expired = ExpiredContent()) result.problems.push_back(*expired);
   if (down.ok() || ask_no_more()) return base::Ok();
   // kUnavailable: no answer, or none from the county; the link's fault, not the lessons'.
   const bool link = down.error().code == base::ErrorCode::kUnavailable;
@@ -650,6 +651,30 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   if (sync.retry_after_s()) county.NoteRetryAfter(*sync.retry_after_s());
   if (!report.ok()) return report.error();
   return base::Ok();
+}
+
+// The accepted catalog, past its expiry (the station's time, which follows
+// the county's): the lessons stay, the administrator and county IT hear of it.
+std::optional<SyncProblem> SyncEngine::ExpiredContent() {
+  if (options_.skip_content) return std::nullopt;
+  base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
+  if (!enrolment.ok() || !*enrolment) return std::nullopt;
+  base::Result<minisign::PublicKey> key = minisign::ParsePublicKey((*enrolment)->content_key);
+  if (!key.ok()) return std::nullopt;
+  ContentLibrary library(store_, options_.data_dir, *key, clock_);
+  base::Result<std::optional<ContentCatalog>> accepted = library.Accepted();
+  if (!accepted.ok() || !*accepted) return std::nullopt;
+  const std::int64_t now_s = clock_.NowSeconds();
+  if ((*accepted)->expires_at > now_s) return std::nullopt;
+  const std::int64_t days = (now_s - (*accepted)->expires_at) / 86'400;
+  const std::string detail = "catalog version " + std::to_string((*accepted)->version) + " expired at " +
+                             std::to_string((*accepted)->expires_at);
+  if (days != expired_logged_days_) {  // once a day, not every round, for county IT's health view
+    expired_logged_days_ = days;
+    base::LogError("content", "the county's catalog expired " + std::to_string(days) +
+                                  " day(s) ago and no newer one came (" + detail + "); the lessons stay");
+  }
+  return MakeProblem(problem::kContentExpired, detail, days);
 }
 
 namespace {

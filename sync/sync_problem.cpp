@@ -22,6 +22,7 @@ std::string ProblemText(const SyncProblem& p) {
   if (p.code == k::kReportsNotDelivered) return n + " report(s) not delivered; retrying" + because;
   if (p.code == k::kReportsRefused) return n + " report(s) refused by the county";
   if (p.code == k::kContentFailed) return "content" + because;
+  if (p.code == k::kContentExpired) return "the county's catalog expired " + n + " day(s) ago and no newer one came" + because;
   if (p.detail.empty()) return p.code;
   return p.detail;  // kUnreachable, kCountyStepFailed, kStationError: the detail says what
 }

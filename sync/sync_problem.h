@@ -32,6 +32,10 @@ inline constexpr std::string_view kReportsNotDelivered = "reports_not_delivered"
 inline constexpr std::string_view kReportsRefused = "reports_refused";      // count
 inline constexpr std::string_view kCountyStepFailed = "county_step_failed"; // ratings, watch records, events, health
 inline constexpr std::string_view kContentFailed = "content_failed";        // detail: why
+// The accepted catalog's expiry has passed and no newer one came (a county
+// that stopped publishing, or someone holding the station on old content):
+// count: days since; the lessons still play.
+inline constexpr std::string_view kContentExpired = "content_expired";
 inline constexpr std::string_view kStationError = "station_error";          // the station's own disk or database
 // A USB job's (detail: what failed, English)
 inline constexpr std::string_view kUsbNoPackage = "usb_no_package";
@@ -46,7 +50,7 @@ inline constexpr std::string_view kUsbNotEnrolled = "usb_not_enrolled";    // no
 // the kiosk's catalogs have a sentence for each (a test checks).
 inline constexpr std::string_view kRoundCodes[] = {
     kNoServer, kNotEnrolled, kEnrolmentRefused, kUnknownStation, kUnreachable, kCountyBusy,
-    kReportsNotDelivered, kReportsRefused, kCountyStepFailed, kContentFailed, kStationError};
+    kReportsNotDelivered, kReportsRefused, kCountyStepFailed, kContentFailed, kContentExpired, kStationError};
 inline constexpr std::string_view kUsbCodes[] = {
     kUsbNoPackage, kUsbPackageRefused, kUsbStationDiskFull, kUsbStickFull,
     kUsbStickGone, kUsbStickFailed, kUsbNotEnrolled, kStationError};

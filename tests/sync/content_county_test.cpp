@@ -510,6 +510,39 @@ TEST_CASE("the admin area's USB requests are done by the running engine: lessons
   CHECK(again->reports_again == 1);
 }
 
+TEST_CASE("a catalog past its expiry with no newer one is told to the administrator and county IT, and its "
+          "lessons still play",
+          "[sync][county]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(1, 20'000, 21);  // valid for a year
+  EnrolledStation station(county);
+  test::ScratchDir logs;
+  test::CapturedLog log(logs);
+  SyncOptions options;
+  options.data_dir = station.dir.path();
+  ManualClock station_time(SystemClock().NowSeconds());
+  SyncEngine engine(*station.db, PosixFileSystem(), station_time, options);
+  auto fresh = engine.RunRound();
+  REQUIRE(fresh.ok());
+  CHECK(fresh->problems.empty());
+  REQUIRE(station.Offered() == 1);
+
+  station_time.Advance(400 * 86'400);  // the county has published nothing since
+  const std::int64_t days_past = (station_time.NowSeconds() - (test::kCountyNow + 365 * 86'400)) / 86'400;
+  auto stale = engine.RunRound();
+  REQUIRE(stale.ok());
+  REQUIRE(stale->problems.size() == 1);
+  CHECK(stale->problems[0].code == problem::kContentExpired);
+  CHECK(stale->problems[0].count == days_past);
+  CHECK(station.Offered() == 1);
+  CHECK(log.Text().find(" E content: the county's catalog expired " + std::to_string(days_past) + " day(s) ago") !=
+        std::string::npos);
+  auto status = ReadSyncStatus(*station.db, station_time.NowSeconds());
+  REQUIRE(status.ok());
+  REQUIRE_FALSE(status->last_problems.empty());
+  CHECK(status->last_problems[0].code == problem::kContentExpired);
+}
+
 TEST_CASE("a USB job asked for during a slow download is done within seconds, and the download goes on after it",
           "[sync][county][usb]") {
   constexpr std::int64_t kLesson = 6'000'000;
