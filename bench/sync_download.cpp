@@ -13,9 +13,10 @@
 //       --memory DIR); the median of each, and the CPU each used
 //       (target: ours >= 90% of `curl -o`).
 //
-// (a) serves from files with sendfile(2) through tests/sync's HTTP server;
-// (b) from the real county server (county::Server, in this process) unless
-// --server sendfile. Prints a Markdown table for docs/BENCHMARKS.md.
+// (a) is published with the county's own `publish` and served by the real
+// county server (county::Server, in this process), as is (b) unless
+// --server sendfile (tests/sync's HTTP server, sendfile(2)). Prints Markdown
+// tables for docs/BENCHMARKS.md.
 //
 //   sync-download-bench [--work DIR] [--package-mb 200] [--cut-mb 4] [--big-mb 1024] [--runs 5]
 //                       [--checkpoint-mb N]   (N: BlobRequest::checkpoint_bytes; 0: the default)
@@ -35,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +51,8 @@
 #include "store/lessons.h"
 #include "store/store.h"
 #include "sync/content_sync.h"
+#include "sync/file_system.h"
+#include "sync/sync_engine.h"
 #include "tests/sync/fault_proxy.h"
 #include "tests/sync/test_http_server.h"
 
@@ -107,6 +111,45 @@ std::string WriteBlobFile(const std::string& path, std::int64_t size, std::uint6
   return hex;
 }
 
+// The real county server (county::Server, in this process) over its own
+// data directory and keys.
+class BenchCounty {
+ public:
+  bool Start(const std::string& dir) {
+    if (!county::InitKeys(dir).ok()) return false;
+    auto store = county::CountyStore::Open(dir);
+    if (!store.ok()) return false;
+    store_ = std::move(*store);
+    auto keys = county::LoadCountyPublicKeys(store_->paths());
+    if (!keys.ok()) return false;
+    auto server = county::Server::Bind(*store_, *keys, county::ServerOptions{});
+    if (!server.ok()) return false;
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { server_->Run(); });
+    server_->WaitUntilRunning();
+    return true;
+  }
+  ~BenchCounty() {
+    if (!server_) return;
+    server_->Stop();
+    thread_.join();
+  }
+  // A blob served as if published, moved into the blob store; its path there.
+  std::string AddBlob(const std::string& path, const std::string& sha) {
+    const std::string served = store_->paths().ContentBlob(sha);
+    std::error_code moved;
+    std::filesystem::rename(path, served, moved);
+    return moved ? "" : served;
+  }
+  county::CountyStore& store() { return *store_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+ private:
+  std::unique_ptr<county::CountyStore> store_;
+  std::unique_ptr<county::Server> server_;
+  std::thread thread_;
+};
+
 struct PackageResult {
   std::int64_t package_bytes = 0;
   std::int64_t link_bytes = 0;      // everything the proxy forwarded down (headers, catalog, blobs)
@@ -117,40 +160,56 @@ struct PackageResult {
   double seconds = 0;
 };
 
-// (a) The package through a link cut every `cut_bytes`.
+// (a) The package, published by the real county tools and served by the
+// real county server, through a link cut every `cut_bytes`.
 bool RunPackage(const std::string& dir, int lessons, std::int64_t lesson_bytes, std::int64_t cut_bytes,
                 PackageResult& result) {
-  const auto site = std::make_shared<test::BlobSite>();
-  const station_sync::minisign::SecretKey key = station_sync::minisign::GenerateKey();
-  (void)base::MakeDirectories(dir + "/county");
+  // County IT: keys, a folder of lessons, `county publish`, an enrolment code.
+  const std::string package = dir + "/package";
+  if (!base::MakeDirectories(package).ok()) return false;
   json list = json::array();
-  const std::int64_t now = std::time(nullptr);
+  std::map<std::string, std::string> sha_of;  // lesson id -> sha
   for (int i = 0; i < lessons; ++i) {
-    const std::string path = dir + "/county/lesson" + std::to_string(i);
-    const std::string sha = WriteBlobFile(path, lesson_bytes, 1000 + i);
-    site->blob_files[sha] = path;
-    list.push_back({{"id", "lesson-" + std::to_string(i)}, {"title", "第" + std::to_string(i) + "课"},
-                    {"category", "farming"}, {"summary", ""}, {"duration_s", 600}, {"published_at", now},
-                    {"file", {{"sha256", sha}, {"size", lesson_bytes}, {"name", "lesson.mp4"}}},
-                    {"subtitles", nullptr}, {"thumbnail", nullptr}});
+    const std::string id = "lesson-" + std::to_string(i), file = "lesson" + std::to_string(i) + ".mp4";
+    sha_of[id] = WriteBlobFile(package + "/" + file, lesson_bytes, 1000 + i);
+    list.push_back({{"id", id}, {"title", "第" + std::to_string(i) + "课"}, {"category", "farming"},
+                    {"duration_s", 600}, {"file", file}});
   }
-  const json catalog = {{"format", 2}, {"version", 1}, {"published_at", now}, {"expires_at", now + 86400},
-                        {"lessons", list}, {"notices", json::array()}};
-  site->catalog_text = catalog.dump();
-  site->catalog_signature = station_sync::minisign::Sign(site->catalog_text, key, "bench");
-  site->catalog_version = 1;
-  test::TestHttpServer server(test::BlobHandler(site));
-  test::FaultPlan plan;
-  plan.cut_down_after_bytes = cut_bytes;
-  test::FaultProxy proxy(server.port(), plan);
+  if (!base::WriteFileDurably(package + "/package.json", json{{"lessons", list}}.dump()).ok()) return false;
+  BenchCounty county;
+  if (!county.Start(dir + "/county")) return Fail("county server did not start") == 0;
+  const std::int64_t now = std::time(nullptr);
+  county::PublishOptions publish;
+  publish.package_dir = package;
+  publish.now = now;
+  if (auto published = county::Publish(county.store(), publish); !published.ok()) {
+    return Fail("publish: " + published.error().message) == 0;
+  }
+  auto catalog = county.store().LatestCatalog();
+  if (!catalog.ok() || !*catalog) return false;
+  auto code = county::MakeEnrolCode(county.store(), "", 72, now);
+  if (!code.ok()) return false;
 
+  // The station enrols directly, then fetches the package through the link.
   const std::string data = dir + "/station";
   (void)base::MakeDirectories(data);
   auto db = store::Store::Open(data + "/station.db");
   if (!db) return false;
-  station_sync::ContentLibrary library(**db, data, key.public_key, station_sync::SystemClock());
+  station_sync::SyncOptions enrol;
+  enrol.data_dir = data;
+  enrol.server_url = county.url();
+  station_sync::SyncEngine engine(**db, station_sync::PosixFileSystem(), station_sync::SystemClock(), enrol);
+  auto enrolment = engine.Enrol(*code);
+  if (!enrolment.ok()) return Fail("enrolment: " + enrolment.error().message) == 0;
+  auto content_key = station_sync::minisign::ParsePublicKey(enrolment->content_key);
+  if (!content_key.ok()) return false;
+  test::FaultPlan plan;
+  plan.cut_down_after_bytes = cut_bytes;
+  test::FaultProxy proxy(std::stoi(county.url().substr(county.url().rfind(':') + 1)), plan);
+  station_sync::ContentLibrary library(**db, data, *content_key, station_sync::SystemClock());
   station_sync::ContentSyncOptions options;
   options.server_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.http.bearer_token = enrolment->token;
   options.backoff = {10, 100};
   station_sync::ContentSync sync(library, options);
   const auto started = Clock::now();
@@ -159,7 +218,7 @@ bool RunPackage(const std::string& dir, int lessons, std::int64_t lesson_bytes, 
     if (report && report->blobs_missing == 0) break;
   }
   result.seconds = Seconds(started);
-  result.package_bytes = lessons * lesson_bytes + static_cast<std::int64_t>(site->catalog_text.size());
+  result.package_bytes = lessons * lesson_bytes + static_cast<std::int64_t>((*catalog)->catalog.size());
   result.link_bytes = proxy.stats().down_bytes;
   result.body_bytes = sync.bytes_received();
   result.cuts = proxy.stats().cuts;
@@ -168,12 +227,10 @@ bool RunPackage(const std::string& dir, int lessons, std::int64_t lesson_bytes, 
   auto listed = offered.List(store::Shelf::kAll);
   if (!listed) return false;
   for (const auto& entry : *listed) {
-    for (const auto& lesson : catalog["lessons"]) {
-      if (lesson["id"] == entry.lesson.id &&
-          station_sync::VerifyFile(data + "/content/" + entry.lesson.media_path, lesson["file"]["sha256"],
-                                   lesson["file"]["size"])) {
-        ++result.verified;
-      }
+    const auto sha = sha_of.find(entry.lesson.id);
+    if (sha != sha_of.end() &&
+        station_sync::VerifyFile(data + "/content/" + entry.lesson.media_path, sha->second, lesson_bytes)) {
+      ++result.verified;
     }
   }
   return true;
@@ -216,42 +273,6 @@ double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
 }
-
-// The real county server, serving one published blob.
-class CountyBlobServer {
- public:
-  bool Start(const std::string& dir, const std::string& blob_path, const std::string& sha) {
-    if (!county::InitKeys(dir).ok()) return false;
-    auto store = county::CountyStore::Open(dir);
-    if (!store.ok()) return false;
-    store_ = std::move(*store);
-    std::error_code moved;
-    served_path_ = store_->paths().ContentBlob(sha);
-    std::filesystem::rename(blob_path, served_path_, moved);
-    if (moved) return false;
-    auto keys = county::LoadCountyPublicKeys(store_->paths());
-    if (!keys.ok()) return false;
-    auto server = county::Server::Bind(*store_, *keys, county::ServerOptions{});
-    if (!server.ok()) return false;
-    server_ = std::move(*server);
-    thread_ = std::thread([this] { server_->Run(); });
-    server_->WaitUntilRunning();
-    return true;
-  }
-  ~CountyBlobServer() {
-    if (!server_) return;
-    server_->Stop();
-    thread_.join();
-  }
-  int port() const { return server_->port(); }
-  const std::string& served_path() const { return served_path_; }
-
- private:
-  std::unique_ptr<county::CountyStore> store_;
-  std::unique_ptr<county::Server> server_;
-  std::thread thread_;
-  std::string served_path_;
-};
 
 bool DownloadOurs(const std::string& url, const std::string& sha, std::int64_t size, std::int64_t checkpoint_bytes,
                   const std::string& data) {
@@ -309,12 +330,13 @@ bool RunBig(const std::string& dir, const std::string& memory_dir, std::int64_t 
   const auto site = std::make_shared<test::BlobSite>();
   site->blob_files[sha] = path;
   std::unique_ptr<test::TestHttpServer> plain;
-  CountyBlobServer county;
+  BenchCounty county;
   std::string base_url, served_path = path;
   if (county_server) {
-    if (!county.Start(dir + "/county", path, sha)) return Fail("county server did not start") == 0;
-    base_url = "http://127.0.0.1:" + std::to_string(county.port());
-    served_path = county.served_path();
+    if (!county.Start(dir + "/county")) return Fail("county server did not start") == 0;
+    served_path = county.AddBlob(path, sha);
+    if (served_path.empty()) return Fail("cannot move the blob into the county's store") == 0;
+    base_url = county.url();
   } else {
     plain = std::make_unique<test::TestHttpServer>(test::BlobHandler(site));
     base_url = plain->url();
