@@ -23,6 +23,7 @@
 #include "sync/outbox_queue.h"
 #include "tests/base/scratch_dir.h"
 #include "tests/sync/county_fixture.h"
+#include "tests/sync/running_engine.h"
 
 extern char** environ;
 
@@ -173,4 +174,34 @@ TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(StateOf(station, report.report_id) == ReportState::kAcknowledged);
   CHECK(county.store().Reports()->size() == 1);
+}
+
+TEST_CASE("kiosk-sync does not run a round while the kiosk's engine runs one: it says so with exit code 3",
+          "[sync]") {
+  test::ScratchDir dir;
+  test::CountyFixture county(dir.File("county"));
+  test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
+  const SubmittedReport report = station.File(1, 1'500'000, 32);
+  station.CloseOutbox();
+  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());
+  base::Result<QueuedReport> queued =
+      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
+  REQUIRE(queued.ok());
+  const std::string photo_sha = queued->blobs.back().sha256_hex;
+
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  test::RunningEngine kiosk_engine(station.store(), options);  // as inside the kiosk
+  const auto started = std::chrono::steady_clock::now();
+  while (county.store().Upload(photo_sha).received == 0) {  // its round is under way
+    REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const pid_t pid = SpawnKioskSync(station.data_dir());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 3);
+  CHECK(county.store().Reports()->empty());  // the kiosk's round is still on the photo
 }

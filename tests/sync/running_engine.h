@@ -19,8 +19,9 @@ class RunningEngine {
                 station_sync::Clock& clock = station_sync::SystemClock())
       : engine_(store, station_sync::PosixFileSystem(), clock, std::move(options)),
         thread_([this] { engine_.RunUntil(stop_); }) {}
-  ~RunningEngine() {
+  ~RunningEngine() {  // as the kiosk closing: the transfer under way stops too
     stop_ = true;
+    engine_.RequestStop();
     thread_.join();
   }
   RunningEngine(const RunningEngine&) = delete;
