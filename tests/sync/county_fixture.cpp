@@ -1,11 +1,13 @@
 #include "tests/sync/county_fixture.h"
 
 #include <stdexcept>
+#include <thread>
 
 #include "base/files.h"
 #include "county/console.h"
 #include "sync/clock.h"
 #include "sync/file_system.h"
+#include "sync/outbox_queue.h"
 #include "tests/sync/report_fixture.h"
 
 namespace test {
@@ -45,6 +47,15 @@ std::string CountyFixture::NewEnrolCode() {
               "enrolment code");
 }
 
+bool CountyFixture::WaitForUploadBeyond(const std::string& sha, std::uint64_t bytes, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (store_->Upload(sha).received <= bytes) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
 StationFixture::StationFixture(const std::string& data_dir, const std::string& server_url,
                                const std::string& code)
     : data_dir_(data_dir) {
@@ -64,6 +75,15 @@ StationFixture::StationFixture(const std::string& data_dir, const std::string& s
 }
 
 StationFixture::~StationFixture() = default;
+
+std::string StationFixture::PhotoSha(const std::string& report_id) {
+  station_sync::OutboxQueue queue(*store_, station_sync::PosixFileSystem(), data_dir_ + "/outbox");
+  return Must(queue.Get(report_id), "queued report").blobs.back().sha256_hex;
+}
+
+void StationFixture::CapBandwidth(std::int64_t bytes_per_s) {
+  Must(store_->SetSetting("sync.max_bytes_per_second", std::to_string(bytes_per_s)), "bandwidth cap");
+}
 
 station_sync::SubmittedReport StationFixture::File(int photos, std::size_t photo_bytes,
                                                    std::uint64_t seed) {

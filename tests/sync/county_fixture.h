@@ -4,6 +4,7 @@
 // key pinned at enrolment.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "sync/outbox.h"
 #include "sync/seal.h"
 #include "sync/sync_engine.h"
+#include "tests/base/scratch_dir.h"
 #include "tests/sync/fault_proxy.h"
 
 namespace test {
@@ -35,6 +37,10 @@ class CountyFixture {
   county::CountyStore& store() { return *store_; }
   const station_sync::CountySecretKey& secret_key() const { return secret_; }
   std::string NewEnrolCode();
+  // Waits until the county holds more than `bytes` of upload `sha`; false
+  // if it does not within `limit`.
+  bool WaitForUploadBeyond(const std::string& sha, std::uint64_t bytes,
+                           std::chrono::seconds limit = std::chrono::seconds(30));
 
  private:
   std::string data_dir_;
@@ -58,11 +64,24 @@ class StationFixture {
   station_sync::SubmittedReport File(int photos, std::size_t photo_bytes, std::uint64_t seed);
   // Closes the outbox (its lock) so that another process may own the station.
   void CloseOutbox() { outbox_.reset(); }
+  // A filed report's photo (its last attachment) by the SHA-256 the county's
+  // uploads know it by; with a bandwidth cap of `bytes_per_s` (0: none) it
+  // goes up slowly enough to stop a round in the middle of it.
+  std::string PhotoSha(const std::string& report_id);
+  void CapBandwidth(std::int64_t bytes_per_s);
 
  private:
   std::string data_dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<station_sync::Outbox> outbox_;
+};
+
+// A county and a station enrolled with it, each in a scratch directory.
+struct CountyAndStation {
+  ScratchDir county_dir;
+  CountyFixture county{county_dir.path()};
+  ScratchDir station_dir;
+  StationFixture station{station_dir.path(), county.url(), county.NewEnrolCode()};
 };
 
 // Every request on a new connection through the fault proxy, whose plan is

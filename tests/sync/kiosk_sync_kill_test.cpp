@@ -139,24 +139,14 @@ TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow
   test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
   const SubmittedReport report = station.File(1, 1'500'000, 31);
   station.CloseOutbox();
-  // The station's bandwidth cap: the photo would take half a minute to go up.
-  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());
-
-  base::Result<QueuedReport> queued =
-      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
-  REQUIRE(queued.ok());
-  const std::string photo_sha = queued->blobs.back().sha256_hex;
+  station.CapBandwidth(50'000);  // the photo would take half a minute to go up
+  const std::string photo_sha = station.PhotoSha(report.report_id);
 
   for (const bool once : {false, true}) {
     INFO((once ? "kiosk-sync --once (cron)" : "kiosk-sync as a service"));
     const std::uint64_t before = county.store().Upload(photo_sha).received;
-    const auto started = std::chrono::steady_clock::now();
     const pid_t pid = SpawnKioskSync(station.data_dir(), once);
-    // Until this run has put more of the photo at the county.
-    while (county.store().Upload(photo_sha).received <= before) {
-      REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    REQUIRE(county.WaitForUploadBeyond(photo_sha, before));  // this run has put more of it up
     const auto asked = std::chrono::steady_clock::now();
     REQUIRE(::kill(pid, SIGTERM) == 0);
     int status = 0;
@@ -166,7 +156,7 @@ TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow
     CHECK(StateOf(station, report.report_id) != ReportState::kAcknowledged);
   }
   // Without the cap, a clean run finishes the report: once at the county.
-  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "0").ok());
+  station.CapBandwidth(0);
   const pid_t pid = SpawnKioskSync(station.data_dir());
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
@@ -183,21 +173,13 @@ TEST_CASE("kiosk-sync does not run a round while the kiosk's engine runs one: it
   test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
   const SubmittedReport report = station.File(1, 1'500'000, 32);
   station.CloseOutbox();
-  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());
-  base::Result<QueuedReport> queued =
-      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
-  REQUIRE(queued.ok());
-  const std::string photo_sha = queued->blobs.back().sha256_hex;
+  station.CapBandwidth(50'000);
 
   SyncOptions options;
   options.data_dir = station.data_dir();
   options.skip_content = true;
   test::RunningEngine kiosk_engine(station.store(), options);  // as inside the kiosk
-  const auto started = std::chrono::steady_clock::now();
-  while (county.store().Upload(photo_sha).received == 0) {  // its round is under way
-    REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  REQUIRE(county.WaitForUploadBeyond(station.PhotoSha(report.report_id), 0));  // its round is under way
   const pid_t pid = SpawnKioskSync(station.data_dir());
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);

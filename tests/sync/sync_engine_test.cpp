@@ -274,10 +274,9 @@ class BusyOnPath : public HttpTransport {
 
 TEST_CASE("a county that asks for a wait is asked nothing more that round, and the next round waits for it",
           "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::CountyFixture& county = world.county;
+  test::StationFixture& station = world.station;
   station.File(0, 0, 1);
 
   std::vector<std::string> seen;
@@ -322,10 +321,9 @@ TEST_CASE("a county that asks for a wait is asked nothing more that round, and t
 }
 
 TEST_CASE("county IT sees each station's health: version, disk, and every logged problem once", "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::CountyFixture& county = world.county;
+  test::StationFixture& station = world.station;
   REQUIRE(base::MakeDirectories(station.data_dir() + "/logs").ok());
   const std::string log_path = station.data_dir() + "/logs/station.log";
   const auto append_log = [&](const std::string& level_and_text) {
@@ -423,10 +421,9 @@ TEST_CASE("a box whose clock says 1970 takes the county's time from its first an
 }
 
 TEST_CASE("a clock that goes back stops neither the rounds nor a report's retry", "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::CountyFixture& county = world.county;
+  test::StationFixture& station = world.station;
   const std::int64_t now = SystemClock().NowSeconds();
   const SubmittedReport filed = station.File(1, 2000, 11);
   // Planned by the clock before it went back, at a round's end: a retry in
@@ -460,10 +457,8 @@ TEST_CASE("a clock that goes back stops neither the rounds nor a report's retry"
 }
 
 TEST_CASE("a county that asks for a three-day wait is asked again within a day, and not at once", "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::StationFixture& station = world.station;
   station.File(1, 2000, 12);
   station.CloseOutbox();
   std::vector<std::string> seen;
@@ -488,10 +483,9 @@ TEST_CASE("a county that asks for a three-day wait is asked again within a day, 
 
 TEST_CASE("a report damaged at the station stops none of the round's other steps, and is no link failure",
           "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::CountyFixture& county = world.county;
+  test::StationFixture& station = world.station;
   const SubmittedReport filed = station.File(1, 20'000, 23);
   station.CloseOutbox();
   // Its photo, cut in half on the station's disk (a bad sector, a careless hand).
@@ -580,19 +574,15 @@ class SteppedClock : public Clock {
 
 TEST_CASE("a round the engine started in the sync window stops when the window closes, and goes on when it opens",
           "[sync]") {
-  test::ScratchDir county_dir;
-  test::CountyFixture county(county_dir.path());
-  test::ScratchDir station_dir;
-  test::StationFixture station(station_dir.path(), county.url(), county.NewEnrolCode());
+  test::CountyAndStation world;
+  test::CountyFixture& county = world.county;
+  test::StationFixture& station = world.station;
   const SubmittedReport report = station.File(1, 1'500'000, 41);
   station.CloseOutbox();
-  base::Result<QueuedReport> queued =
-      OutboxQueue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox").Get(report.report_id);
-  REQUIRE(queued.ok());
-  const std::string photo_sha = queued->blobs.back().sha256_hex;
+  const std::string photo_sha = station.PhotoSha(report.report_id);
   REQUIRE(station.store().SetSetting("sync.window", "22:00-06:00").ok());
   REQUIRE(station.store().SetSetting("station.utc_offset_minutes", std::to_string(kBeijing)).ok());
-  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "50000").ok());  // 30 s of photo
+  station.CapBandwidth(50'000);  // 30 s of photo
   const std::string db_path = station.data_dir() + "/station.db";
 
   SteppedClock clock(LocalTime(5, 58));
@@ -600,11 +590,7 @@ TEST_CASE("a round the engine started in the sync window stops when the window c
   options.data_dir = station.data_dir();
   options.skip_content = true;
   test::RunningEngine engine(station.store(), options, clock);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (county.store().Upload(photo_sha).received == 0) {  // a chunk is at the county
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  REQUIRE(county.WaitForUploadBeyond(photo_sha, 0));  // a chunk is at the county
   const auto closed_at = std::chrono::steady_clock::now();
   clock.Set(LocalTime(6, 0) + 1);  // 06:00:01: the window is closed
   SyncStatus stopped = WaitForStatus(db_path, [&](const SyncStatus& s) { return s.last_round_at_s == clock.NowSeconds(); });
@@ -619,7 +605,7 @@ TEST_CASE("a round the engine started in the sync window stops when the window c
   CHECK(ReadSyncStatus(station.store(), clock.NowSeconds())->next_try_at_s == LocalTime(22, 0));
 
   // 22:00: the window opens and the photo goes on from where it was.
-  REQUIRE(station.store().SetSetting("sync.max_bytes_per_second", "0").ok());
+  station.CapBandwidth(0);
   clock.Set(LocalTime(22, 0) + 1);
   SyncStatus delivered = WaitForStatus(db_path, [](const SyncStatus& s) { return s.undelivered_count == 0; });
   CHECK(delivered.undelivered_count == 0);
