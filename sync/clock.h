@@ -11,6 +11,7 @@
 // judges deadlines by the county's time once it has heard the county once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,8 @@
 
 namespace station_sync {
 
+// Clocks are read from more than one thread (the kiosk's UI and its sync
+// engine, a round's watcher): every implementation is thread-safe.
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -31,16 +34,16 @@ class Clock {
 // std::chrono::system_clock: the box's own clock.
 Clock& SystemClock();
 
-// A clock that says what it is told.
+// A clock that says what it is told (tests move it while engines read it).
 class ManualClock : public Clock {
  public:
   explicit ManualClock(std::int64_t now_s) : now_s_(now_s) {}
-  std::int64_t NowSeconds() override { return now_s_; }
-  void Set(std::int64_t now_s) { now_s_ = now_s; }
+  std::int64_t NowSeconds() override { return now_s_.load(); }
+  void Set(std::int64_t now_s) { now_s_.store(now_s); }
   void Advance(std::int64_t seconds) { now_s_ += seconds; }
 
  private:
-  std::int64_t now_s_;
+  std::atomic<std::int64_t> now_s_;
 };
 
 // Another clock, shifted: a box whose clock is wrong by `shift_s` (tests

@@ -419,6 +419,7 @@ Delivery::Outcome Delivery::SendOne(const QueuedReport& report, DeliveryReport& 
     ++out.reports_failed;
     out.last_report_failure = failure->message;
     out.last_report_failure_was_link = failure->kind == Failure::kTransport;
+    if (out.last_report_failure_was_link) ++out.reports_failed_on_link;
     if (failure->kind == Failure::kWait) outcome = Outcome::kWaitForCounty;
     if (failure->kind == Failure::kUnauthorized) outcome = Outcome::kUnauthorized;
   }
@@ -520,7 +521,9 @@ std::vector<std::string> AnsweredIds(const json& body, const char* id_key) {
 // answer that is not a success, the county.
 SyncProblem DescribeFailure(const base::Result<CountyResponse>& answer, const std::string& what) {
   if (!answer.ok()) return MakeProblem(problem::kUnreachable, what + ": " + answer.error().message);
-  return MakeProblem(problem::kCountyStepFailed, what + ": HTTP " + std::to_string(answer->status) + " " + answer->error);
+  const std::string detail = what + ": HTTP " + std::to_string(answer->status) + " " + answer->error;
+  if (answer->status == 401) return MakeProblem(problem::kUnknownStation, detail);  // whatever the step
+  return MakeProblem(problem::kCountyStepFailed, detail);
 }
 
 }  // namespace

@@ -181,6 +181,7 @@ struct DeliveryReport {
   std::vector<SyncProblem> problems;        // steps that failed, for the status
   std::string last_report_failure;          // why the last report that failed did
   bool last_report_failure_was_link = false;  // no answer, or none from the county
+  int reports_failed_on_link = 0;             // of reports_failed: no answer, or none from the county
   bool AllDelivered() const { return reports_failed == 0 && reports_refused == 0 && problems.empty(); }
 };
 

@@ -39,7 +39,13 @@ std::string CodeHash(const std::string& canonical_code) {
   return hex;
 }
 
-base::Status Store(store::Store& store, const Enrolment& e, const std::string& canonical_code) {
+// The code and the station key it was used with: a station whose key was
+// lost and made anew must ask the county again (which refuses the code).
+std::string CodeHash(const std::string& canonical_code, const std::string& station_key) {
+  return CodeHash(canonical_code + "\n" + station_key);
+}
+
+base::Status Store(store::Store& store, const Enrolment& e, const std::string& code_hash) {
   auto transaction = store::sql::Transaction::Begin(store.handle());
   if (!transaction.ok()) return transaction.error();
   auto insert = store::sql::Statement::Prepare(
@@ -66,7 +72,7 @@ base::Status Store(store::Store& store, const Enrolment& e, const std::string& c
   setting->Reset();
   // The code's hash, not the code: enough to know it again (kiosk-sync
   // --enrol CODE from cron, kiosk --enrol at every start).
-  setting->Bind(1, kEnrolmentCodeSetting).Bind(2, CodeHash(canonical_code)).Bind(3, e.enrolled_at_s);
+  setting->Bind(1, kEnrolmentCodeSetting).Bind(2, code_hash).Bind(3, e.enrolled_at_s);
   if (base::Status ran = setting->Run(); !ran.ok()) return ran;
   return transaction->Commit();
 }
@@ -111,10 +117,12 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
     return base::MakeError(base::ErrorCode::kInvalidInput,
                            "the enrolment code has a typo: " + code.error().message);
   }
-  // Enrolled with this very code already: the enrolment holds (the county
-  // would answer the same station a new token, and once the code expires,
-  // refuse it).
-  if (store.GetSetting(kEnrolmentCodeSetting) == CodeHash(*code)) {
+  const std::string station_key = ToBase64(station.public_key.data(), station.public_key.size());
+  // Enrolled with this very code and key already: the enrolment holds (the
+  // county would answer the same station a new token, and once the code
+  // expires, refuse it).
+  const std::string code_hash = CodeHash(*code, station_key);
+  if (store.GetSetting(kEnrolmentCodeSetting) == code_hash) {
     base::Result<std::optional<Enrolment>> stored = LoadEnrolment(store);
     if (!stored.ok()) return stored.error();
     if (*stored) {
@@ -123,7 +131,6 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
       return **stored;
     }
   }
-  const std::string station_key = ToBase64(station.public_key.data(), station.public_key.size());
   // The proof binds the code to this station's key, so someone who saw the
   // code cannot enrol another key with it (docs/protocol.md section 2).
   const std::string message = "village-station-enrol/1\n" + *code + "\n" + station_key + "\n";
@@ -160,11 +167,13 @@ base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
                            "enrolment answer lacks a station id, token or valid county keys");
   }
   e.county_box_key = *box;
-  if (base::Status stored = Store(store, e, *code); !stored.ok()) return stored.error();
+  if (base::Status stored = Store(store, e, code_hash); !stored.ok()) return stored.error();
   county.set_token(e.token);
   base::LogInfo("enrolment", "enrolled with " + e.server_url + " as station " + e.station_id +
                                  " (county key " + e.county_box_key.Id() + ")");
   return e;
 }
+
+base::Status ForgetEnrolmentCode(store::Store& store) { return store.SetSetting(kEnrolmentCodeSetting, ""); }
 
 }  // namespace station_sync

@@ -46,14 +46,19 @@ struct EnrolmentRequest {
 };
 
 // POST /v1/enrol, then stores the result durably (one transaction) and sets
-// sync.county_server. A station enrolled with this very code already keeps
-// that enrolment and asks nothing (`kiosk-sync --enrol CODE --once` from
-// cron, `kiosk --enrol CODE` at every start: the code expires, the
-// enrolment does not). kDenied: the county refused the code (used, expired,
+// sync.county_server. A station enrolled with this very code and station
+// key already keeps that enrolment and asks nothing (`kiosk-sync --enrol
+// CODE --once` from cron, `kiosk --enrol CODE` at every start: the code
+// expires, the enrolment does not), unless the county has since said it
+// does not know the station (ForgetEnrolmentCode). kDenied: the county refused the code (used, expired,
 // unknown); kUnavailable: no county answer; kInvalidInput: an answer that
 // is not a usable enrolment.
 base::Result<Enrolment> Enrol(store::Store& store, CountyConnection& county,
                               const StationKey& station, const EnrolmentRequest& request,
                               std::int64_t now_s);
+
+// The county no longer knows the station (401): the next enrolment with
+// the same code asks the county again instead of keeping the dead token.
+base::Status ForgetEnrolmentCode(store::Store& store);
 
 }  // namespace station_sync

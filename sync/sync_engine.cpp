@@ -332,12 +332,12 @@ class RoundWatch {
     if (sqlite3_open_v2(store_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
       base::LogWarn("sync", "cannot watch for USB jobs during the round: " + std::string(sqlite3_errmsg(db)));
       sqlite3_close_v2(db);
-      return;
+      db = nullptr;  // the time is still watched
     }
-    sqlite3_busy_timeout(db, 1000);
+    if (db != nullptr) sqlite3_busy_timeout(db, 1000);
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; })) {
-      if (RequestWaiting(db)) {
+      if (db != nullptr && RequestWaiting(db)) {
         on_request_();
         break;
       }
@@ -416,8 +416,10 @@ base::Result<RoundResult> SyncEngine::RunRound(bool until_window_end) {
   window_ended_.store(false);
   std::optional<std::int64_t> window_closes_s;
   if (until_window_end) {
-    if (auto window = ParseSyncWindow(store_.GetSetting("sync.window").value_or("")); window.ok()) {
-      window_closes_s = WindowCloses(*window, clock_.NowSeconds(), StationUtcOffsetMinutes(store_));
+    if (auto window = ParseSyncWindow(store_.GetSetting("sync.window").value_or("")); window.ok() && !window->always()) {
+      const std::int64_t now_s = clock_.NowSeconds();
+      // Closed since RunUntil looked: the time is up at once.
+      window_closes_s = WindowCloses(*window, now_s, StationUtcOffsetMinutes(store_)).value_or(now_s);
     }
   }
   base::Result<RoundResult> round = [&] {
@@ -504,6 +506,9 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   if (base::Status ran = RunSteps(county, result); !ran.ok()) {
     result.problems.push_back(MakeProblem(problem::kStationError, ran.error().message));
   }
+  for (const SyncProblem& p : result.delivery.problems) {
+    if (p.code == problem::kUnknownStation) (void)ForgetEnrolmentCode(store_);  // "enrol again" must ask
+  }
   result.paused_for_usb = paused_for_usb_.load();
   result.stopped_at_window_end = window_ended_.load() && !result.paused_for_usb;
   result.retry_after_s = std::max(county.retry_after_s().value_or(0), result.delivery.earliest_retry_after_s);
@@ -511,7 +516,7 @@ base::Result<RoundResult> SyncEngine::RunRoundLocked() {
     result.problems.push_back(MakeProblem(problem::kStationError, "cannot save the sync state: " + saved.error().message));
   }
   result.everything_delivered = !result.paused_for_usb && !result.stopped_at_window_end && !stopping_.load() &&
-                                result.problems.empty() && result.delivery.AllDelivered();
+                                !AnyFailure(result.problems) && result.delivery.AllDelivered();
   if (result.everything_delivered) {
     base::Result<std::vector<QueuedReport>> due =
         OutboxQueue(store_, fs_, options_.data_dir + "/outbox").DueForSending(clock_.NowSeconds(), 1);
@@ -563,7 +568,7 @@ base::Status SyncEngine::RunSteps(CountyConnection& county, RoundResult& result)
   DeliveryReport& out = result.delivery;
   if (base::Status sent = delivery.SendDueReports(out); !sent.ok()) return sent;
   if (out.reports_failed > 0 && out.reports_acknowledged == 0 && out.reports_due > 0 &&
-      out.last_report_failure_was_link) {
+      out.reports_failed_on_link > 0) {
     // Nothing got through: the link or the county is down. The other steps
     // would only fail the same way; try again after the backoff. (A report
     // damaged at the station stops nothing else.)
@@ -669,8 +674,12 @@ std::optional<SyncProblem> SyncEngine::ExpiredContent() {
   const std::int64_t days = (now_s - (*accepted)->expires_at) / 86'400;
   const std::string detail = "catalog version " + std::to_string((*accepted)->version) + " expired at " +
                              std::to_string((*accepted)->expires_at);
-  if (days != expired_logged_days_) {  // once a day, not every round, for county IT's health view
-    expired_logged_days_ = days;
+  // Once a day, not every round (kiosk-sync --once from cron is a new
+  // process each time): county IT's health view has room for other news.
+  constexpr const char* kLoggedSetting = "content.expired_logged";
+  const std::string logged = std::to_string((*accepted)->version) + " " + std::to_string(days);
+  if (store_.GetSetting(kLoggedSetting) != logged) {
+    (void)store_.SetSetting(kLoggedSetting, logged);
     base::LogError("content", "the county's catalog expired " + std::to_string(days) +
                                   " day(s) ago and no newer one came (" + detail + "); the lessons stay");
   }
@@ -709,7 +718,7 @@ base::Status SyncEngine::SaveRoundState(const RoundResult& result, const CountyC
     if (!update.ok()) return update.error();
     return update->Bind(1, now_s).Run();
   }
-  const bool failed = !result.problems.empty() || !result.delivery.AllDelivered();
+  const bool failed = AnyFailure(result.problems) || !result.delivery.AllDelivered();
   const std::vector<SyncProblem> problems = RoundProblems(result);
   const std::string error_text = ProblemsText(problems);
 

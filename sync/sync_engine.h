@@ -264,8 +264,7 @@ class SyncEngine {
   // asked for during the round (then paused_for_usb_ too).
   std::atomic<bool> round_cancel_{false};
   std::atomic<bool> paused_for_usb_{false};
-  std::atomic<bool> window_ended_{false};
-  std::int64_t expired_logged_days_ = -1;  // ExpiredContent logs once a day  // the round's sync window closed (RunRound(true))
+  std::atomic<bool> window_ended_{false};  // the round's sync window closed (RunRound(true))
 };
 
 // ---- Sneakernet -----------------------------------------------------------------

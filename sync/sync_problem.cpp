@@ -10,6 +10,15 @@ SyncProblem MakeProblem(std::string_view code, std::string detail, std::int64_t 
   return SyncProblem{std::string(code), count, std::move(detail)};
 }
 
+bool IsWarningOnly(std::string_view code) { return code == problem::kContentExpired; }
+
+bool AnyFailure(const std::vector<SyncProblem>& problems) {
+  for (const SyncProblem& p : problems) {
+    if (!IsWarningOnly(p.code)) return true;
+  }
+  return false;
+}
+
 std::string ProblemText(const SyncProblem& p) {
   namespace k = problem;
   const std::string n = std::to_string(p.count);

@@ -58,6 +58,13 @@ inline constexpr std::string_view kUsbCodes[] = {
 
 SyncProblem MakeProblem(std::string_view code, std::string detail = "", std::int64_t count = 0);
 
+// A problem the round could do nothing about and that retrying sooner will
+// not mend (content_expired): shown, but the round still succeeded (no
+// backoff; the next round comes after the usual interval).
+bool IsWarningOnly(std::string_view code);
+// Any problem that fails the round.
+bool AnyFailure(const std::vector<SyncProblem>& problems);
+
 // English, one line: for the log, kiosk-sync's output and the status's last_error.
 std::string ProblemText(const SyncProblem& problem);
 // ProblemText of each, joined with "; ".

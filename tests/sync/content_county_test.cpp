@@ -541,6 +541,19 @@ TEST_CASE("a catalog past its expiry with no newer one is told to the administra
   REQUIRE(status.ok());
   REQUIRE_FALSE(status->last_problems.empty());
   CHECK(status->last_problems[0].code == problem::kContentExpired);
+  // Said, but no failed round: no backoff, the next round after the usual interval.
+  CHECK(status->round_failures == 0);
+  CHECK(status->last_success_at_s == station_time.NowSeconds());
+  REQUIRE(status->next_try_at_s.has_value());
+  CHECK(*status->next_try_at_s == station_time.NowSeconds() + 15 * 60);
+  CHECK(stale->everything_delivered);
+
+  // Once a day to county IT, even from a new process (kiosk-sync from cron).
+  SyncEngine next_run(*station.db, PosixFileSystem(), station_time, options);
+  REQUIRE(next_run.RunRound().ok());
+  const std::string line = " E content: the county's catalog expired ";
+  const std::string text = log.Text();
+  CHECK(text.find(line) == text.rfind(line));
 }
 
 TEST_CASE("a USB job asked for during a slow download is done within seconds, and the download goes on after it",

@@ -153,7 +153,12 @@ TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow
     REQUIRE(::waitpid(pid, &status, 0) == pid);
     CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(3));
     REQUIRE(WIFEXITED(status));  // it ended by itself, not by the signal
+    if (once) CHECK(WEXITSTATUS(status) == 1);  // not everything delivered
+    if (!once) CHECK(WEXITSTATUS(status) == 0);
     CHECK(StateOf(station, report.report_id) != ReportState::kAcknowledged);
+    auto after = ReadSyncStatus(station.store(), SystemClock().NowSeconds());
+    REQUIRE(after.ok());
+    CHECK(after->round_failures == 0);  // a stop is no failed round
   }
   // Without the cap, a clean run finishes the report: once at the county.
   station.CapBandwidth(0);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "base/files.h"
@@ -555,22 +556,27 @@ TEST_CASE("enrolling again with the code the station enrolled with asks the coun
     CHECK(other->token != first->token);
     CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 1);
   }
+  SECTION("a station whose key was lost asks the county, which refuses the used code") {
+    REQUIRE(std::filesystem::remove(station.File("keys/station.key")));
+    auto lost = engine.Enrol(code);
+    CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 1);
+    REQUIRE_FALSE(lost.ok());
+    CHECK(lost.error().code == base::ErrorCode::kDenied);
+  }
+  SECTION("a station the county no longer knows asks the county again") {
+    REQUIRE((*db)->Exec("UPDATE sync_enrolment SET token = 'revoked'").ok());
+    auto refused = engine.RunRound();
+    REQUIRE(refused.ok());
+    REQUIRE_FALSE(refused->delivery.problems.empty());
+    CHECK(refused->delivery.problems[0].code == problem::kUnknownStation);
+    auto renewed = engine.Enrol(code);
+    REQUIRE(renewed.ok());
+    CHECK(std::count(seen.begin(), seen.end(), "/v1/enrol") == 1);
+    CHECK(renewed->station_id == first->station_id);
+    CHECK(renewed->token != "revoked");
+    CHECK(engine.RunRound()->everything_delivered);
+  }
 }
-
-namespace {
-
-// A clock the test moves while the engine's threads read it.
-class SteppedClock : public Clock {
- public:
-  explicit SteppedClock(std::int64_t now_s) : now_s_(now_s) {}
-  std::int64_t NowSeconds() override { return now_s_.load(); }
-  void Set(std::int64_t now_s) { now_s_.store(now_s); }
-
- private:
-  std::atomic<std::int64_t> now_s_;
-};
-
-}  // namespace
 
 TEST_CASE("a round the engine started in the sync window stops when the window closes, and goes on when it opens",
           "[sync]") {
@@ -585,7 +591,7 @@ TEST_CASE("a round the engine started in the sync window stops when the window c
   station.CapBandwidth(50'000);  // 30 s of photo
   const std::string db_path = station.data_dir() + "/station.db";
 
-  SteppedClock clock(LocalTime(5, 58));
+  ManualClock clock(LocalTime(5, 58));
   SyncOptions options;
   options.data_dir = station.data_dir();
   options.skip_content = true;
