@@ -41,9 +41,9 @@ struct OutboxCheck {
 // blob decrypts with the county key and the body names the right report
 // and ticket. And nothing else in the outbox directory: no staging
 // directory, no directory without a row.
-// Reports in `decrypted_before` (ids that passed a full check earlier) get
-// the cheaper check: envelope hash and signature, and exactly the blob files
-// it names, without decrypting them again.
+// Reports in `decrypted_before` (ids that passed a full check earlier) are
+// only checked to be still there, so that a test restarting hundreds of
+// times does not grow quadratically; it must do a full check now and then.
 OutboxCheck CheckOutbox(store::Store& store, station_sync::FileSystem& fs,
                         const std::string& outbox_dir,
                         const station_sync::CountySecretKey& county,
