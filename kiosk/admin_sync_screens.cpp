@@ -14,6 +14,7 @@
 #include "kiosk/screens.h"
 #include "kiosk/widgets.h"
 #include "sync/clock.h"
+#include "sync/delivery.h"
 #include "sync/ticket_code.h"
 #include "sync/usb_sticks.h"
 
@@ -78,6 +79,14 @@ void DrawConnection(Ui& ui, const station_sync::SyncStatus& s) {
 }
 
 // The transfer under way; a progress row older than a minute is history.
+// "课程《玉米播种》": what the sync engine recorded, in the station's words
+// (a kind this kiosk does not know is shown as recorded).
+std::string WhatText(const Ui& ui, const std::string& what) {
+  const auto [kind, name] = station_sync::progress::SplitWhat(what);
+  if (kind.empty()) return name;
+  return Format(ui.T("admin.sync.what." + kind), {{"name", name}});
+}
+
 void DrawTransfer(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, float width) {
   const bool moving = !s.what.empty() && s.done_bytes < s.total_bytes && s.progress_at_s &&
                       now - *s.progress_at_s < 60;
@@ -85,14 +94,16 @@ void DrawTransfer(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, f
     Line(ui, "sync.idle", ui.T("admin.sync.idle"), colors::kTextDim);
     return;
   }
-  Line(ui, "sync.transfer", Format(ui.T("admin.sync.transfer"), {{"what", s.what}}), colors::kText);
+  Line(ui, "sync.transfer", Format(ui.T("admin.sync.transfer"), {{"what", WhatText(ui, s.what)}}), colors::kText);
   ProgressBar(ui, s, width);
-  const std::string left = s.seconds_left ? SpanText(ui, *s.seconds_left) : "?";
+  // The first second of a transfer has no rate yet: no "0 B per second".
+  const bool measured = s.rate_bytes_per_s > 0 && s.seconds_left;
   Line(ui, "sync.transfer_detail",
-       Format(ui.T("admin.sync.transfer_detail"), {{"done", BytesText(s.done_bytes)},
-                                                    {"total", BytesText(s.total_bytes)},
-                                                    {"rate", BytesText(s.rate_bytes_per_s)},
-                                                    {"left", left}}),
+       Format(ui.T(measured ? "admin.sync.transfer_detail" : "admin.sync.transfer_detail_starting"),
+              {{"done", BytesText(s.done_bytes)},
+               {"total", BytesText(s.total_bytes)},
+               {"rate", BytesText(s.rate_bytes_per_s)},
+               {"left", measured ? SpanText(ui, *s.seconds_left) : ""}}),
        colors::kTextDim);
 }
 
@@ -224,7 +235,8 @@ void DrawPackage(Ui& ui, const UsbPage& usb) {
   }
 }
 
-// The job waiting or under way, and how the last one ended.
+// The job waiting or under way, else how the last one ended (while one is
+// under way, the last one's outcome, perhaps a failure, would only confuse).
 void DrawUsbJobs(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, float width, int offset) {
   if (s.usb_pending) {
     const bool import = *s.usb_pending == station_sync::UsbJob::kImportPackage;
@@ -232,7 +244,10 @@ void DrawUsbJobs(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, fl
          Format(ui.T(import ? "admin.usb.pending_import" : "admin.usb.pending_export"),
                 {{"stick", station_sync::StickName(s.usb_pending_stick)}}),
          colors::kText);
-    if (s.what.rfind("USB", 0) == 0) DrawTransfer(ui, s, now, width);
+    if (station_sync::progress::SplitWhat(s.what).first == station_sync::progress::kUsbLesson) {
+      DrawTransfer(ui, s, now, width);
+    }
+    return;
   }
   if (!s.usb_last) return;
   const station_sync::UsbJobResult& last = *s.usb_last;

@@ -46,6 +46,8 @@ void App::On(const SyncStatusChanged& changed) {
     if (finished != state_.usb.last_job_seen) {
       state_.usb.message = {};  // "starts within seconds" is over: the outcome shows
       LoadSticks();
+    } else if (status && status->usb_pending && state_.usb.message.key.ends_with("_requested")) {
+      state_.usb.message = {};  // the job's own line says it from here, with its progress
     }
   }
   if (state_.screen == Screen::kCheckStatus && state_.check.status) {

@@ -865,7 +865,7 @@ void Station::ServiceReport() {
   if (!happened.empty()) Apply(happened);
 }
 
-// Typed text and pinyin candidates may hold characters the atlas lacks:
+// Typed text, pinyin candidates and what sync shows may hold characters the atlas lacks:
 // they are added between frames (a rebuild of a few hundred glyphs).
 void Station::CoverTypedText() {
   const AppState& s = app_->state();
@@ -880,6 +880,10 @@ void Station::CoverTypedText() {
     texts.push_back(reply.text);
   }
   for (const station_sync::CatalogNotice& notice : s.notices) texts.insert(texts.end(), {notice.title, notice.text});
+  // A lesson on its way is named by a title no installed catalog has yet;
+  // a stick's label may be Chinese.
+  if (s.sync.status) texts.push_back(station_sync::progress::SplitWhat(s.sync.status->what).second);
+  for (const station_sync::UsbStick& stick : s.usb.sticks) texts.push_back(stick.name);
   bool missing = false;
   for (std::string& text : texts) {
     if (!text.empty() && !atlas_.Covers(text)) {

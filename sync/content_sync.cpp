@@ -186,6 +186,15 @@ std::set<std::string> ContentCatalog::BlobShas() const {
   return shas;
 }
 
+std::string ContentCatalog::LessonTitleOf(const std::string& sha256) const {
+  for (const CatalogLesson& lesson : lessons) {
+    for (const CatalogBlob& blob : lesson.Blobs()) {
+      if (blob.sha256 == sha256) return lesson.title;
+    }
+  }
+  return "";
+}
+
 bool IsSafeFileName(std::string_view name) {
   if (name.empty() || name.size() > 100 || name == "." || name == "..") return false;
   for (char c : name) {
@@ -631,7 +640,8 @@ base::Status ContentSync::FetchCatalog(ContentSyncReport& report) {
   return base::Ok();
 }
 
-base::Status ContentSync::FetchBlob(const CatalogBlob& blob, ContentSyncReport& report) {
+base::Status ContentSync::FetchBlob(const CatalogBlob& blob, const std::string& lesson_title,
+                                   ContentSyncReport& report) {
   BlobRequest request;
   request.url = options_.server_url + "/v1/blobs/" + blob.sha256;
   request.sha256 = blob.sha256;
@@ -639,12 +649,20 @@ base::Status ContentSync::FetchBlob(const CatalogBlob& blob, ContentSyncReport& 
   request.downloads_dir = library_.downloads_dir();
   request.blobs_dir = library_.blobs_dir();
   request.checkpoint_interval_ms = options_.checkpoint_interval_ms;
+  ProgressFn progress;
+  if (options_.progress) {
+    progress = [&](const DownloadProgress& p) {
+      DownloadProgress named = p;
+      named.lesson_title = lesson_title;
+      options_.progress(named);
+    };
+  }
   int failures = 0;
   int corrupt = 0;
   while (true) {
     if (Stopping()) return base::MakeError(base::ErrorCode::kUnavailable, "stopped");
     const std::int64_t before = client_.body_bytes_received();
-    auto downloaded = client_.DownloadBlob(request, options_.progress);
+    auto downloaded = client_.DownloadBlob(request, progress);
     bytes_received_ = client_.body_bytes_received();
     report.bytes_received += bytes_received_ - before;
     if (downloaded) return base::Ok();
@@ -687,7 +705,7 @@ base::Result<ContentSyncReport> ContentSync::RunOnce() {
   }
   const ContentCatalog& catalog = **accepted;
   base::Status filled = library_.Fill(
-      catalog, [&](const CatalogBlob& blob) { return FetchBlob(blob, report); }, ContentLibrary::kInstallEveryMs,
+      catalog, [&](const CatalogBlob& blob) { return FetchBlob(blob, catalog.LessonTitleOf(blob.sha256), report); }, ContentLibrary::kInstallEveryMs,
       [this] { return Stopping(); });
   report.blobs_missing = static_cast<int>(library_.Missing(catalog).size());
   auto removed = library_.RemoveUnreferenced(catalog);

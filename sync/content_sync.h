@@ -90,6 +90,9 @@ struct ContentCatalog {
   std::vector<CatalogLesson> lessons;
   std::vector<CatalogNotice> notices;
   std::set<std::string> BlobShas() const;
+  // The title of the first lesson that uses the blob ("" if none): what the
+  // admin area names while the blob comes.
+  std::string LessonTitleOf(const std::string& sha256) const;
 };
 
 // The accepted catalog's notices (meetings, announcements), for the kiosk's
@@ -236,7 +239,7 @@ class ContentSync {
 
  private:
   base::Status FetchCatalog(ContentSyncReport& report);
-  base::Status FetchBlob(const CatalogBlob& blob, ContentSyncReport& report);
+  base::Status FetchBlob(const CatalogBlob& blob, const std::string& lesson_title, ContentSyncReport& report);
   bool Stopping() const;          // RequestStop or the settings' cancel flag
   bool SleepMs(std::int64_t ms);  // false if stopped
   void NoteRetryAfter(std::optional<std::int64_t> seconds);

@@ -23,6 +23,20 @@
 #include "store/store.h"
 
 namespace station_sync {
+
+std::string progress::What(std::string_view kind, std::string_view name) {
+  std::string what(kind);
+  if (!name.empty()) what.append(":").append(name);
+  return what;
+}
+
+std::pair<std::string, std::string> progress::SplitWhat(const std::string& what) {
+  const std::string kind = what.substr(0, what.find(':'));
+  for (std::string_view known : kKinds) {
+    if (kind == known) return {kind, what.size() > kind.size() ? what.substr(kind.size() + 1) : ""};
+  }
+  return {"", what};
+}
 namespace {
 
 using nlohmann::json;
@@ -287,7 +301,7 @@ base::Status Delivery::SendDueReports(DeliveryReport& out) {
   base::Result<std::vector<QueuedReport>> due = queue_.DueForSending(now_s, options_.reports_per_pass);
   if (!due.ok()) return due.error();
   out.reports_due += static_cast<int>(due->size());
-  pass_ = {"reports", 0, 0};
+  pass_ = {progress::What(progress::kReports), 0, 0};
   for (const QueuedReport& r : *due) {
     for (const SealedBlob& b : r.blobs) pass_.total_bytes += static_cast<std::int64_t>(b.size_bytes);
   }
@@ -566,7 +580,7 @@ base::Status Delivery::SendWatchRecords(DeliveryReport& out) {
                        {"seconds_watched", r.seconds_watched},
                        {"completed", r.completed}});
     }
-    if (progress_) progress_({"watch records", 0, static_cast<std::int64_t>(records->size())});
+    if (progress_) progress_({progress::What(progress::kWatchRecords), 0, static_cast<std::int64_t>(records->size())});
     base::Result<CountyResponse> answer =
         county_.Call("POST", "/v1/watch-records", json{{"records", items}}.dump());
     if (!answer.ok() || answer->status != 200) {

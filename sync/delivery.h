@@ -162,9 +162,23 @@ struct DeliveryOptions {
   const std::atomic<bool>* stopped = nullptr;
 };
 
+// What a transfer is, as "<kind>" or "<kind>:<name>", for the admin area
+// to say in the station's language: the kiosk's catalogs have a sentence
+// "admin.sync.what.<kind>" for each kind (a test checks), with the name in it.
+namespace progress {
+inline constexpr std::string_view kReports = "reports";
+inline constexpr std::string_view kWatchRecords = "watch_records";
+inline constexpr std::string_view kLesson = "lesson";         // name: the lesson's title
+inline constexpr std::string_view kUsbLesson = "usb_lesson";  // the same, from a USB stick
+inline constexpr std::string_view kKinds[] = {kReports, kWatchRecords, kLesson, kUsbLesson};
+std::string What(std::string_view kind, std::string_view name = {});
+// {kind, name}; a `what` without a kind we know is all name.
+std::pair<std::string, std::string> SplitWhat(const std::string& what);
+}  // namespace progress
+
 // Progress for the admin area: what is being sent and how far it is.
 struct TransferProgress {
-  std::string what;  // "report 3f9a…", "watch records"
+  std::string what;  // progress::What(...)
   std::int64_t done_bytes = 0;
   std::int64_t total_bytes = 0;
 };

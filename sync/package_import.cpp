@@ -122,8 +122,9 @@ base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const s
     const std::vector<std::string> sources = SourceFiles(stick_blobs, blob.sha256);
     if (sources.empty()) return base::MakeError(base::ErrorCode::kNotFound, "not on the stick");
     const std::string part = library.downloads_dir() + "/" + blob.sha256 + ".usb";
+    const std::string what = progress::What(progress::kUsbLesson, (*catalog)->LessonTitleOf(blob.sha256));
     const auto progress = [&](std::int64_t done) {
-      if (options.progress) options.progress({"USB: lesson " + blob.sha256.substr(0, 12), done, blob.size_bytes});
+      if (options.progress) options.progress({what, done, blob.size_bytes});
     };
     base::Status copied = CopyParts(sources, part, blob.size_bytes, progress, options.cancel);
     if (copied) copied = VerifyFile(part, blob.sha256, blob.size_bytes);

@@ -649,7 +649,7 @@ base::Status SyncEngine::ContentDown(CountyConnection& county) {
   content.checkpoint_interval_ms = options_.content_checkpoint_interval_ms;
   ProgressRecorder recorder(store_, clock_, [this] { NotifyStatusChanged(); });
   content.progress = [&recorder](const DownloadProgress& p) {
-    recorder({"lesson " + p.sha256.substr(0, 12), p.bytes_done, p.bytes_total});
+    recorder({progress::What(progress::kLesson, p.lesson_title), p.bytes_done, p.bytes_total});
   };
   ContentSync sync(library, content);
   base::Result<ContentSyncReport> report = sync.RunOnce();

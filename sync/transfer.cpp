@@ -772,7 +772,10 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
     }
     RateMeter meter;
     Pacer pacer(settings_.max_recv_bytes_per_s);
-    DownloadProgress report{request.sha256, resume_from, request.size_bytes};
+    DownloadProgress report;
+    report.sha256 = request.sha256;
+    report.bytes_done = resume_from;
+    report.bytes_total = request.size_bytes;
     if (progress) progress(report);  // where it starts: the rate counts from here
     bool overflow = false;
     exchange.on_body_start = [&]() -> base::Status {
@@ -843,7 +846,11 @@ base::Result<BlobDownload> HttpClient::DownloadBlob(const BlobRequest& request, 
   if (auto moved = InstallVerifiedBlob(part.path(), request.blobs_dir, request.sha256); !moved) return moved.error();
   ::unlink((part.path() + ".len").c_str());
   if (progress) {
-    progress(DownloadProgress{request.sha256, request.size_bytes, request.size_bytes, 0, 0});
+    DownloadProgress done;
+    done.sha256 = request.sha256;
+    done.bytes_done = done.bytes_total = request.size_bytes;
+    done.seconds_left = 0;
+    progress(done);
   }
   return outcome;
 }

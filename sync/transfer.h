@@ -114,6 +114,7 @@ struct DownloadProgress {
   std::int64_t bytes_total = 0;
   double rate_bytes_per_s = 0;   // smoothed
   std::int64_t seconds_left = -1;  // -1: not known yet
+  std::string lesson_title;        // ContentSync's: the lesson the blob is for
 };
 using ProgressFn = std::function<void(const DownloadProgress&)>;
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "kiosk/i18n.h"
+#include "sync/delivery.h"
 #include "sync/sync_problem.h"
 
 #ifndef STATION_ASSETS_DIR
@@ -21,13 +22,14 @@ TEST_CASE("Every catalog key is present in every language", "[kiosk][i18n]") {
   }
 }
 
-TEST_CASE("Every sync problem and USB outcome the engine records has a sentence in every language",
+TEST_CASE("Every sync problem, USB outcome and kind of transfer the engine records has a sentence in every language",
           "[kiosk][i18n]") {
   auto translations = Translations::LoadDirectory(STATION_ASSETS_DIR "/i18n");
   REQUIRE(translations.ok());
   std::vector<std::string> keys;
   for (std::string_view code : station_sync::problem::kRoundCodes) keys.push_back("admin.sync.problem." + std::string(code));
   for (std::string_view code : station_sync::problem::kUsbCodes) keys.push_back("admin.usb.error." + std::string(code));
+  for (std::string_view kind : station_sync::progress::kKinds) keys.push_back("admin.sync.what." + std::string(kind));
   for (const auto& [tag, name] : translations->Languages()) {
     for (const std::string& key : keys) {
       INFO(tag << ": " << key);

@@ -347,7 +347,7 @@ TEST_CASE("the settings' bandwidth cap holds a round's uploads and downloads, an
   CHECK(seconds >= 0.8 * (300'000.0 + 200'000.0) / kCap);
   auto status = ReadSyncStatus(*station.db, SystemClock().NowSeconds());
   REQUIRE(status.ok());
-  CHECK(status->what.rfind("lesson", 0) == 0);
+  CHECK(status->what == "lesson:Lesson 0");
   CHECK(status->rate_bytes_per_s <= 2 * kCap);  // counting the 800 kB from before would make it ~5x
 }
 
@@ -377,7 +377,10 @@ TEST_CASE("the county's package on a stick, big files in parts, is installed at 
   REQUIRE(status.ok());
   REQUIRE(status->usb_last);
   CHECK(status->usb_last->lessons_offered == 2);
-  CHECK(status->what.rfind("USB: lesson", 0) == 0);
+  // Named by its lesson, for the admin area to say in the station's language.
+  const auto [kind, name] = progress::SplitWhat(status->what);
+  CHECK(kind == "usb_lesson");
+  CHECK((name == "Lesson 0" || name == "Lesson 1"));
   CHECK(status->done_bytes == status->total_bytes);
 
   // The same catalog by network: accepted already, nothing to fetch.
