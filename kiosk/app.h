@@ -343,6 +343,7 @@ class App {
   void CommitComposition();
   void LoadReportStatus(const std::string& code, std::int64_t now);
   void LoadSyncStatus(std::int64_t now);
+  void ForgetRequestedOnceStarted();
   void LoadNotices();
   struct CodeEntry {
     std::string* typed;

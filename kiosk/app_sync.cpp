@@ -33,12 +33,27 @@ void App::On(const OpenSyncPage& open) {
   LoadSyncStatus(open.now);
 }
 
+// "Starts within seconds" is over once the engine took the request: the
+// page's own lines (the transfer, the outcome, the job under way) say the rest.
+void App::ForgetRequestedOnceStarted() {
+  const auto& status = state_.sync.status;
+  if (!status) return;
+  Message& sync = state_.sync.message;
+  if ((sync.key == "admin.sync.requested" && !status->sync_now_pending) ||
+      (sync.key == "admin.enrol.requested" && !status->enrolment_pending)) {
+    sync = {};
+  }
+  Message& usb = state_.usb.message;
+  if (usb.key.ends_with("_requested") && status->usb_pending) usb = {};
+}
+
 // Also refreshes a report a villager is looking at: a reply may just have
 // come; and the sticks once a USB job is done (a package, free space).
 void App::On(const SyncStatusChanged& changed) {
   if (state_.screen == Screen::kAdminSync || state_.screen == Screen::kAdminEnrol ||
       state_.screen == Screen::kAdminUsb) {
     LoadSyncStatus(changed.now);
+    ForgetRequestedOnceStarted();
   }
   if (state_.screen == Screen::kAdminUsb) {
     const auto& status = state_.sync.status;
@@ -46,8 +61,6 @@ void App::On(const SyncStatusChanged& changed) {
     if (finished != state_.usb.last_job_seen) {
       state_.usb.message = {};  // "starts within seconds" is over: the outcome shows
       LoadSticks();
-    } else if (status && status->usb_pending && state_.usb.message.key.ends_with("_requested")) {
-      state_.usb.message = {};  // the job's own line says it from here, with its progress
     }
   }
   if (state_.screen == Screen::kCheckStatus && state_.check.status) {

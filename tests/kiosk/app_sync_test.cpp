@@ -69,6 +69,12 @@ TEST_CASE("The sync page: sync now and an enrolment code reach the engine, a typ
   CHECK(app.state().sync.message.key == "admin.sync.requested");
   CHECK(app.state().sync.status->sync_now_pending);
   CHECK(station_sync::ReadSyncStatus(db, kNow)->sync_now_pending);
+  app.Apply(SyncStatusChanged{kNow});  // not started yet: the message stays
+  CHECK(app.state().sync.message.key == "admin.sync.requested");
+  // The engine takes the request: its round's own lines say the rest.
+  REQUIRE(store::sql::Exec(db.handle(), "UPDATE sync_state SET sync_now_requested = 0 WHERE id = 1").ok());
+  app.Apply(SyncStatusChanged{kNow});
+  CHECK(app.state().sync.message.key.empty());
 
   app.Apply(OpenEnrolment{});
   REQUIRE(app.state().screen == Screen::kAdminEnrol);
@@ -89,6 +95,9 @@ TEST_CASE("The sync page: sync now and an enrolment code reach the engine, a typ
   CHECK(app.state().sync.message.key == "admin.enrol.requested");
   CHECK(app.state().sync.status->enrolment_pending);
   CHECK(StoredEnrolmentCode(db) == code);
+  REQUIRE(store::sql::Exec(db.handle(), "UPDATE sync_state SET enrolment_code = '' WHERE id = 1").ok());
+  app.Apply(SyncStatusChanged{kNow});  // the engine took the code: enrolled, or why not, shows
+  CHECK(app.state().sync.message.key.empty());
 
   app.Apply(BackToSettings{});
   CHECK(app.state().screen == Screen::kAdminSettings);
@@ -172,6 +181,8 @@ TEST_CASE("The USB page: the stick plugged in, what it carries, and a tap reache
   CHECK(app.state().usb.message.key == "admin.usb.import_requested");
   REQUIRE(app.state().sync.status->usb_pending == station_sync::UsbJob::kImportPackage);
   CHECK(app.state().sync.status->usb_pending_stick == stick);
+  app.Apply(SyncStatusChanged{kNow});  // the job's own line shows from here
+  CHECK(app.state().usb.message.key.empty());
 
   // The engine, running as in the kiosk, takes it. This station was never
   // enrolled, so it has no county key to check the package with: the
