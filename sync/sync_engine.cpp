@@ -447,6 +447,22 @@ base::Result<RoundResult> SyncEngine::RunRound(bool until_window_end) {
 
 namespace {
 
+std::optional<std::int64_t> LastRoundAt(const store::Store& store) {
+  auto read = store::sql::Statement::Prepare(store.handle(), "SELECT last_round_at FROM sync_state WHERE id = 1");
+  if (!read.ok()) return std::nullopt;
+  base::Result<bool> row = read->Step();
+  if (!row.ok() || !*row || read->IsNull(0)) return std::nullopt;
+  return read->Int(0);
+}
+
+// Retries planned by a clock that has since gone back: due now, or each
+// report would wait for as long as the clock jumped.
+void MakeReportRetriesDue(store::Store& store, std::int64_t now_s) {
+  auto retries = store::sql::Statement::Prepare(
+      store.handle(), "UPDATE reports SET retry_at = ?1 WHERE status = 'failed' AND retry_at > ?1");
+  if (retries.ok()) (void)retries->Bind(1, now_s).Run();
+}
+
 // The code the administrator typed, taken off the row (it is used once,
 // whatever the county says).
 std::string TakeRequestedEnrolmentCode(store::Store& store) {
@@ -464,6 +480,14 @@ std::string TakeRequestedEnrolmentCode(store::Store& store) {
 
 base::Result<RoundResult> SyncEngine::RunRoundLocked() {
   RoundResult result;
+  // A single round (kiosk-sync --once from cron) after the clock went back:
+  // RunUntil would have seen it; here the last round's end tells.
+  const std::int64_t started_s = clock_.NowSeconds();
+  if (const std::optional<std::int64_t> last = LastRoundAt(store_); last && started_s + kClockToleranceS < *last) {
+    base::LogInfo("sync", "the clock went back " + std::to_string((*last - started_s) / 60) +
+                              " min since the last round: the reports' retries are due");
+    MakeReportRetriesDue(store_, started_s);
+  }
   const std::string requested_code = TakeRequestedEnrolmentCode(store_);
   if (!requested_code.empty()) options_.enrolment_code = requested_code;
   base::Result<std::optional<Enrolment>> enrolment = LoadEnrolment(store_);
@@ -916,9 +940,7 @@ void SyncEngine::RunUntil(const std::atomic<bool>& stop) {
       auto replanned = store::sql::Statement::Prepare(
           store_.handle(), "UPDATE sync_state SET next_round_at = ?1, last_round_at = ?1 WHERE id = 1");
       if (replanned.ok()) (void)replanned->Bind(1, now_s).Run();
-      auto retries = store::sql::Statement::Prepare(
-          store_.handle(), "UPDATE reports SET retry_at = ?1 WHERE status = 'failed' AND retry_at > ?1");
-      if (retries.ok()) (void)retries->Bind(1, now_s).Run();
+      MakeReportRetriesDue(store_, now_s);
     }
     if (asked_now) {
       // The administrator is watching: a round now, window or not.

@@ -457,6 +457,32 @@ TEST_CASE("a clock that goes back stops neither the rounds nor a report's retry"
   CHECK(reports->front().report_id == filed.report_id);
 }
 
+TEST_CASE("a single round (kiosk-sync --once) after the clock went back an hour sends a report whose retry "
+          "the later clock planned",
+          "[sync]") {
+  test::CountyAndStation world;
+  test::StationFixture& station = world.station;
+  const std::int64_t now = SystemClock().NowSeconds();
+  const SubmittedReport filed = station.File(1, 2000, 13);
+  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
+  REQUIRE(queue.BeginSending(filed.report_id).ok());
+  REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
+  REQUIRE(station.store().Exec("UPDATE sync_state SET last_round_at = " + std::to_string(now)).ok());
+  station.CloseOutbox();
+
+  ManualClock gone_back(now - 3600);
+  SyncOptions options;
+  options.data_dir = station.data_dir();
+  options.skip_content = true;
+  SyncEngine engine(station.store(), PosixFileSystem(), gone_back, options);
+  auto round = engine.RunRound();
+  REQUIRE(round.ok());
+  CHECK(round->delivery.reports_acknowledged == 1);
+  auto reports = county::ListReports(world.county.store());
+  REQUIRE(reports.ok());
+  CHECK(reports->size() == 1);
+}
+
 TEST_CASE("a county that asks for a three-day wait is asked again within a day, and not at once", "[sync]") {
   test::CountyAndStation world;
   test::StationFixture& station = world.station;
