@@ -13,8 +13,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "store/sql.h"
@@ -33,17 +34,36 @@ base::Error CorruptError(const std::string& path, const std::string& why) {
                              "); it was left untouched");
 }
 
-// Checks the header of an existing, non-empty file without SQLite. A missing
-// or empty file is fine: SQLite makes it a new database.
+// Checks the header of an existing, non-empty file before SQLite reads it
+// as a database. A missing or empty file is fine: SQLite makes it a new one.
+// The bytes are read through SQLite's own VFS, not fopen: closing a file
+// drops every POSIX lock the process holds on it, those of a store already
+// open in this process too (SQLite's "How To Corrupt" 2.2), and another
+// process closing last would then delete the WAL under it. SQLite's close
+// keeps such a file open until the process's other connections let go.
 base::Status CheckHeader(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return base::Ok();
+  sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+  if (vfs == nullptr) return base::MakeError(base::ErrorCode::kIo, "SQLite has no file system");
+  int exists = 0;
+  if (vfs->xAccess(vfs, path.c_str(), SQLITE_ACCESS_EXISTS, &exists) != SQLITE_OK || exists == 0) return base::Ok();
+  std::vector<char> storage(static_cast<std::size_t>(vfs->szOsFile));
+  auto* file = reinterpret_cast<sqlite3_file*>(storage.data());
+  int opened_as = 0;
+  if (vfs->xOpen(vfs, path.c_str(), file, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB, &opened_as) != SQLITE_OK) {
+    return base::Ok();  // sqlite3_open_v2 says why
+  }
+  sqlite3_int64 size = 0;
   char header[sizeof kSqliteHeader] = {};
-  const std::size_t n = std::fread(header, 1, sizeof header, file);
-  std::fclose(file);
-  if (n == 0) return base::Ok();
-  if (n < sizeof header || std::memcmp(header, kSqliteHeader, sizeof header) != 0) {
+  int rc = file->pMethods->xFileSize(file, &size);
+  const bool empty = rc == SQLITE_OK && size == 0;
+  if (rc == SQLITE_OK && !empty) rc = file->pMethods->xRead(file, header, sizeof header, 0);
+  file->pMethods->xClose(file);
+  if (empty) return base::Ok();
+  if (rc == SQLITE_IOERR_SHORT_READ || (rc == SQLITE_OK && std::memcmp(header, kSqliteHeader, sizeof header) != 0)) {
     return CorruptError(path, "not an SQLite database");
+  }
+  if (rc != SQLITE_OK) {
+    return base::MakeError(base::ErrorCode::kIo, "cannot read " + path + " (SQLite error " + std::to_string(rc) + ")");
   }
   return base::Ok();
 }

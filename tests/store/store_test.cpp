@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -225,6 +226,42 @@ TEST_CASE("Several processes opening the same new file at once all succeed", "[s
     if (!opened.ok()) FAIL(opened.error().message);
     CHECK(opened.value()->schema_version() == store::LatestSchemaVersion());
   }
+}
+
+namespace {
+
+// A setting as another process sees it (tests/store/store_peek.cpp).
+std::string PeekFromAnotherProcess(const std::string& path, const std::string& key) {
+  const std::string command = std::string(STORE_PEEK) + " '" + path + "' '" + key + "'";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string value;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) value += buffer;
+  REQUIRE(::pclose(pipe) == 0);
+  return value;
+}
+
+}  // namespace
+
+// The kiosk opens the store twice (its screens, its sync engine). A plain
+// close() of the file by the second Open dropped every POSIX lock the
+// process held on it (SQLite's "How To Corrupt" 2.2): another process
+// closing the file then took itself for the last user and deleted the WAL
+// under the kiosk, whose writes no other process saw from then on.
+TEST_CASE("A second store in the same process keeps the first one's locks: what it writes, others see",
+          "[store]") {
+  test::ScratchDir dir;
+  const std::string path = dir.File("station.db");
+  std::unique_ptr<Store> kiosk = OpenOrFail(path);
+  REQUIRE(kiosk->SetSetting("written.by", "kiosk 1").ok());
+  std::unique_ptr<Store> engine = OpenOrFail(path);
+  CHECK(PeekFromAnotherProcess(path, "written.by") == "kiosk 1");
+  CHECK(std::filesystem::exists(path + "-wal"));
+  REQUIRE(kiosk->SetSetting("written.by", "kiosk 2").ok());
+  CHECK(PeekFromAnotherProcess(path, "written.by") == "kiosk 2");
+  REQUIRE(engine->SetSetting("written.by", "engine").ok());
+  CHECK(PeekFromAnotherProcess(path, "written.by") == "engine");
 }
 
 TEST_CASE("Two connections to one file both write, one waiting for the other", "[store]") {
