@@ -49,6 +49,23 @@ start_county_server "$county_server" "$county_dir" "$work/server.log"
   "$county" open "$id" --data "$county_dir" --to "$work/opened" > "$work/opened.txt"
   "$county" reply "$id" "水务站明天上午来修" --data "$county_dir" >/dev/null
   "$kiosk_sync" --data "$data" --sync-now >/dev/null
+  # Once the administrator looks at the sync page: a second lesson, 3 MB,
+  # which the station's bandwidth cap (500 kB/s) makes a download long
+  # enough to watch there.
+  for _ in $(seq 1200); do
+    grep -q 'screenshot .*06-sync-page' "$data/logs/station.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  { cat "$package/wheat.mp4"; head -c 3000000 /dev/urandom; } > "$package/corn.mp4"
+  cat > "$package/package.json" <<'JSON'
+{"lessons": [{"id": "wheat-1", "title": "冬小麦田间管理", "category": "农业技术",
+              "summary": "越冬前后怎样管", "duration_s": 4, "file": "wheat.mp4"},
+             {"id": "corn-1", "title": "玉米播种", "category": "农业技术",
+              "summary": "行距和深度", "duration_s": 4, "file": "corn.mp4"}],
+ "notices": [{"id": "meeting", "title": "村民大会", "text": "周五上午九点在活动室开会"}]}
+JSON
+  "$county" publish --data "$county_dir" --package "$package" >/dev/null
+  "$kiosk_sync" --data "$data" --sync-now >/dev/null
 ) &
 replier_pid=$!
 
@@ -56,6 +73,7 @@ status=0
 started=$(date +%s)
 "$kiosk" --data-dir "$data" --script "$script" --screenshot-dir "$work/shots" --windowed 1280x720 --audio null \
   --enrol "$code" --set "sync.county_server=http://127.0.0.1:$port" --set station.village=石桥村 \
+  --set sync.max_bytes_per_second=500000 \
   --clock-shift $((2 * 86400 - started)) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "kiosk exited with $status; last log lines:" >&2
@@ -76,6 +94,7 @@ fi
 grep -q "heard the county's time; the box's clock is -[0-9]* s off it: keeping the county's" "$data/logs/station.log"
 grep -q 'enrolled with http://127.0.0.1' "$data/logs/station.log"
 grep -q 'content: library now offers 1 of the 1 lessons' "$data/logs/station.log"
+grep -q 'content: library now offers 2 of the 2 lessons' "$data/logs/station.log"
 
 keep=${STATION_TEST_TMP:-/tmp}/screenshots/county-loop
 rm -rf "$keep" && mkdir -p "$keep" && cp "$work"/shots/*.png "$keep/"
