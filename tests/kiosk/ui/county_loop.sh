@@ -9,6 +9,8 @@
 # The box's own clock says 1970 (a dead clock battery, --clock-shift): the
 # station keeps the county's time from its first answer, so the report is
 # stamped with today, and the admin's sync page says the box's clock is off.
+# Last, county IT publishes a second lesson and asks for a round with
+# kiosk-sync --sync-now; the sync page shows it coming by name.
 set -euo pipefail
 . "$(dirname "$0")/county_server.sh"
 kiosk=$1 county=$2 county_server=$3 kiosk_sync=$4 script=$5
