@@ -78,7 +78,6 @@ void DrawConnection(Ui& ui, const station_sync::SyncStatus& s) {
   }
 }
 
-// The transfer under way; a progress row older than a minute is history.
 // "课程《玉米播种》": what the sync engine recorded, in the station's words
 // (a kind this kiosk does not know is shown as recorded).
 std::string WhatText(const Ui& ui, const std::string& what) {
@@ -87,6 +86,7 @@ std::string WhatText(const Ui& ui, const std::string& what) {
   return Format(ui.T("admin.sync.what." + kind), {{"name", name}});
 }
 
+// The transfer under way; a progress row older than a minute is history.
 void DrawTransfer(Ui& ui, const station_sync::SyncStatus& s, std::int64_t now, float width) {
   const bool moving = !s.what.empty() && s.done_bytes < s.total_bytes && s.progress_at_s &&
                       now - *s.progress_at_s < 60;
