@@ -186,6 +186,15 @@ std::set<std::string> ContentCatalog::BlobShas() const {
   return shas;
 }
 
+PassProgress::PassProgress(const std::vector<CatalogBlob>& files) {
+  for (const CatalogBlob& file : files) total_ += file.size_bytes;
+}
+
+void PassProgress::FileEnded(const CatalogBlob& file, bool arrived) {
+  if (arrived) done_before_ += file.size_bytes;
+  else total_ -= file.size_bytes;
+}
+
 std::string ContentCatalog::LessonTitleOf(const std::string& sha256) const {
   for (const CatalogLesson& lesson : lessons) {
     for (const CatalogBlob& blob : lesson.Blobs()) {
@@ -641,7 +650,7 @@ base::Status ContentSync::FetchCatalog(ContentSyncReport& report) {
 }
 
 base::Status ContentSync::FetchBlob(const CatalogBlob& blob, const std::string& lesson_title,
-                                   ContentSyncReport& report) {
+                                   const PassProgress& pass, ContentSyncReport& report) {
   BlobRequest request;
   request.url = options_.server_url + "/v1/blobs/" + blob.sha256;
   request.sha256 = blob.sha256;
@@ -652,9 +661,11 @@ base::Status ContentSync::FetchBlob(const CatalogBlob& blob, const std::string& 
   ProgressFn progress;
   if (options_.progress) {
     progress = [&](const DownloadProgress& p) {
-      DownloadProgress named = p;
-      named.lesson_title = lesson_title;
-      options_.progress(named);
+      DownloadProgress in_pass = p;
+      in_pass.lesson_title = lesson_title;
+      in_pass.bytes_done = pass.done(p.bytes_done);
+      in_pass.bytes_total = pass.total();
+      options_.progress(in_pass);
     };
   }
   int failures = 0;
@@ -704,9 +715,14 @@ base::Result<ContentSyncReport> ContentSync::RunOnce() {
     return report;
   }
   const ContentCatalog& catalog = **accepted;
-  base::Status filled = library_.Fill(
-      catalog, [&](const CatalogBlob& blob) { return FetchBlob(blob, catalog.LessonTitleOf(blob.sha256), report); }, ContentLibrary::kInstallEveryMs,
-      [this] { return Stopping(); });
+  PassProgress pass(library_.Missing(catalog));
+  const auto fetch = [&](const CatalogBlob& blob) {
+    base::Status fetched = FetchBlob(blob, catalog.LessonTitleOf(blob.sha256), pass, report);
+    pass.FileEnded(blob, fetched.ok());
+    return fetched;
+  };
+  base::Status filled =
+      library_.Fill(catalog, fetch, ContentLibrary::kInstallEveryMs, [this] { return Stopping(); });
   report.blobs_missing = static_cast<int>(library_.Missing(catalog).size());
   auto removed = library_.RemoveUnreferenced(catalog);
   if (removed) report.removed_files = *removed;

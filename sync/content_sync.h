@@ -95,6 +95,22 @@ struct ContentCatalog {
   std::string LessonTitleOf(const std::string& sha256) const;
 };
 
+// The bytes of one pass over several files (a round's downloads, a USB
+// import): one progress bar and one time left for them all, named by the
+// file under way.
+class PassProgress {
+ public:
+  explicit PassProgress(const std::vector<CatalogBlob>& files);
+  std::int64_t done(std::int64_t of_current_file) const { return done_before_ + of_current_file; }
+  std::int64_t total() const { return total_; }
+  // A file that did not come is not coming this pass: it leaves the total.
+  void FileEnded(const CatalogBlob& file, bool arrived);
+
+ private:
+  std::int64_t done_before_ = 0;
+  std::int64_t total_ = 0;
+};
+
 // The accepted catalog's notices (meetings, announcements), for the kiosk's
 // home screen: kept in the settings table when a catalog is accepted.
 inline constexpr const char* kNoticesSetting = "content.notices";
@@ -239,7 +255,8 @@ class ContentSync {
 
  private:
   base::Status FetchCatalog(ContentSyncReport& report);
-  base::Status FetchBlob(const CatalogBlob& blob, const std::string& lesson_title, ContentSyncReport& report);
+  base::Status FetchBlob(const CatalogBlob& blob, const std::string& lesson_title, const PassProgress& pass,
+                         ContentSyncReport& report);
   bool Stopping() const;          // RequestStop or the settings' cancel flag
   bool SleepMs(std::int64_t ms);  // false if stopped
   void NoteRetryAfter(std::optional<std::int64_t> seconds);

@@ -118,17 +118,22 @@ base::Result<PackageImportReport> ImportPackage(ContentLibrary& library, const s
   report.catalog_changed = *accepted == AcceptOutcome::kNew;
   const std::string stick_blobs = package + "/blobs";
   if (auto made = base::MakeDirectories(library.downloads_dir()); !made) return made.error();
+  PassProgress pass(library.Missing(**catalog));
   const auto copy_blob = [&](const CatalogBlob& blob) -> base::Status {
     const std::vector<std::string> sources = SourceFiles(stick_blobs, blob.sha256);
-    if (sources.empty()) return base::MakeError(base::ErrorCode::kNotFound, "not on the stick");
+    if (sources.empty()) {
+      pass.FileEnded(blob, false);
+      return base::MakeError(base::ErrorCode::kNotFound, "not on the stick");
+    }
     const std::string part = library.downloads_dir() + "/" + blob.sha256 + ".usb";
     const std::string what = progress::What(progress::kUsbLesson, (*catalog)->LessonTitleOf(blob.sha256));
     const auto progress = [&](std::int64_t done) {
-      if (options.progress) options.progress({what, done, blob.size_bytes});
+      if (options.progress) options.progress({what, pass.done(done), pass.total()});
     };
     base::Status copied = CopyParts(sources, part, blob.size_bytes, progress, options.cancel);
     if (copied) copied = VerifyFile(part, blob.sha256, blob.size_bytes);
     if (copied) copied = InstallVerifiedBlob(part, library.blobs_dir(), blob.sha256);
+    pass.FileEnded(blob, copied.ok());
     if (!copied) {
       ::unlink(part.c_str());
       return copied;

@@ -98,6 +98,41 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
   }
 }
 
+TEST_CASE("a round's downloads make one progress for them all, named by the lesson under way", "[sync][county]") {
+  test::CountyUnderTest county;
+  county.PublishPackage(3, 300'000, 7);
+  auto keys = county::LoadCountyPublicKeys(county.paths());
+  REQUIRE(keys.ok());
+  test::StationUnderTest enrolled(keys->box);
+  httplib::Client client = county.Client();
+  const std::string token = enrolled.Enrol(client, county.EnrolCode());
+  test::ScratchDir dir;
+  auto db = store::Store::Open(dir.File("station.db"));
+  REQUIRE(db.ok());
+  ContentLibrary library(**db, dir.path(), keys->content, SystemClock());
+  ContentSyncOptions options;
+  options.server_url = "http://127.0.0.1:" + std::to_string(county.port());
+  options.http.bearer_token = token;
+  std::vector<DownloadProgress> seen;
+  options.progress = [&seen](const DownloadProgress& p) { seen.push_back(p); };
+  ContentSync sync(library, options);
+  auto report = sync.RunOnce();
+  REQUIRE(report.ok());
+  REQUIRE(report->lessons_offered == 3);
+
+  REQUIRE_FALSE(seen.empty());
+  std::vector<std::string> titles;
+  std::int64_t done_before = 0;
+  for (const DownloadProgress& p : seen) {
+    CHECK(p.bytes_total == 3 * 300'000);  // the time left is for them all
+    CHECK(p.bytes_done >= done_before);
+    done_before = p.bytes_done;
+    if (titles.empty() || titles.back() != p.lesson_title) titles.push_back(p.lesson_title);
+  }
+  CHECK(seen.back().bytes_done == 3 * 300'000);
+  CHECK(titles == std::vector<std::string>{"Lesson 0", "Lesson 1", "Lesson 2"});
+}
+
 TEST_CASE("a station closing stops the download under way at once, and the next round resumes it", "[sync][county]") {
   test::CountyUnderTest county;
   constexpr std::size_t kLessonBytes = 3'000'000;
@@ -381,6 +416,8 @@ TEST_CASE("the county's package on a stick, big files in parts, is installed at 
   const auto [kind, name] = progress::SplitWhat(status->what);
   CHECK(kind == "usb_lesson");
   CHECK((name == "Lesson 0" || name == "Lesson 1"));
+  // One bar for the whole import, not one per file.
+  CHECK(status->total_bytes == 2 * 250'000);
   CHECK(status->done_bytes == status->total_bytes);
 
   // The same catalog by network: accepted already, nothing to fetch.
