@@ -32,26 +32,47 @@
 
 using namespace station_sync;
 
+namespace {
+
+// A station enrolled with the county, its content library driven by
+// ContentSync directly (the engine's rounds are further down).
+struct DirectStation {
+  explicit DirectStation(test::CountyUnderTest& county) {
+    auto keys = county::LoadCountyPublicKeys(county.paths());
+    REQUIRE(keys.ok());
+    test::StationUnderTest enrolled(keys->box);
+    httplib::Client client = county.Client();
+    token = enrolled.Enrol(client, county.EnrolCode());
+    auto opened = store::Store::Open(dir.File("station.db"));
+    REQUIRE(opened.ok());
+    db = std::move(*opened);
+    library = std::make_unique<ContentLibrary>(*db, dir.path(), keys->content, SystemClock());
+  }
+  ContentSyncOptions Options(int port) const {
+    ContentSyncOptions options;
+    options.server_url = "http://127.0.0.1:" + std::to_string(port);
+    options.http.bearer_token = token;
+    return options;
+  }
+
+  test::ScratchDir dir;
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<ContentLibrary> library;
+  std::string token;
+};
+
+}  // namespace
+
 TEST_CASE("the county's published package arrives whole through a link cut at random offsets", "[sync][county]") {
   test::CountyUnderTest county;
   county.PublishPackage(3, 300'000, 5);
-  auto keys = county::LoadCountyPublicKeys(county.paths());
-  REQUIRE(keys.ok());
-  test::StationUnderTest enrolled(keys->box);
-  httplib::Client client = county.Client();
-  const std::string token = enrolled.Enrol(client, county.EnrolCode());
-
-  test::ScratchDir dir;
-  auto db = store::Store::Open(dir.File("station.db"));
-  REQUIRE(db.ok());
-  ContentLibrary library(**db, dir.path(), keys->content, SystemClock());
+  DirectStation station(county);
+  ContentLibrary& library = *station.library;
   test::FaultPlan plan;
   plan.random_cut_down_min = 20'000;
   plan.random_cut_down_max = 200'000;
   test::FaultProxy proxy(county.port(), plan);
-  ContentSyncOptions options;
-  options.server_url = "http://127.0.0.1:" + std::to_string(proxy.port());
-  options.http.bearer_token = token;
+  ContentSyncOptions options = station.Options(proxy.port());
   options.backoff = {20, 200};
   options.tries_without_progress = 50;
   ContentSync sync(library, options);
@@ -65,7 +86,7 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
   CHECK(last->blobs_missing == 0);
   CHECK(last->lessons_offered == 3);
   CHECK(proxy.stats().cuts > 3);
-  store::LessonLibrary lessons(**db);
+  store::LessonLibrary lessons(*station.db);
   auto listed = lessons.List(store::Shelf::kAll);
   REQUIRE(listed.ok());
   REQUIRE(listed->size() == 3);
@@ -75,7 +96,7 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
     CHECK(VerifyFile(library.blobs_dir() + "/" + lesson.file.sha256, lesson.file.sha256, lesson.file.size_bytes).ok());
   }
   // The package's notice is kept for the home screen.
-  const std::vector<CatalogNotice> notices = LoadNotices(**db);
+  const std::vector<CatalogNotice> notices = LoadNotices(*station.db);
   REQUIRE(notices.size() == 1);
   CHECK(notices[0].title == "Meeting");
   CHECK(notices[0].text == "Friday 9:00");
@@ -101,21 +122,11 @@ TEST_CASE("the county's published package arrives whole through a link cut at ra
 TEST_CASE("a round's downloads make one progress for them all, named by the lesson under way", "[sync][county]") {
   test::CountyUnderTest county;
   county.PublishPackage(3, 300'000, 7);
-  auto keys = county::LoadCountyPublicKeys(county.paths());
-  REQUIRE(keys.ok());
-  test::StationUnderTest enrolled(keys->box);
-  httplib::Client client = county.Client();
-  const std::string token = enrolled.Enrol(client, county.EnrolCode());
-  test::ScratchDir dir;
-  auto db = store::Store::Open(dir.File("station.db"));
-  REQUIRE(db.ok());
-  ContentLibrary library(**db, dir.path(), keys->content, SystemClock());
-  ContentSyncOptions options;
-  options.server_url = "http://127.0.0.1:" + std::to_string(county.port());
-  options.http.bearer_token = token;
+  DirectStation station(county);
+  ContentSyncOptions options = station.Options(county.port());
   std::vector<DownloadProgress> seen;
   options.progress = [&seen](const DownloadProgress& p) { seen.push_back(p); };
-  ContentSync sync(library, options);
+  ContentSync sync(*station.library, options);
   auto report = sync.RunOnce();
   REQUIRE(report.ok());
   REQUIRE(report->lessons_offered == 3);

@@ -421,22 +421,30 @@ TEST_CASE("a box whose clock says 1970 takes the county's time from its first an
   CHECK(std::llabs(restarted.NowSeconds() - county_now) <= 5);
 }
 
+namespace {
+
+// A report whose try failed in a round that ended at `now` (by the clock
+// before it went back), its retry planned 10 minutes on.
+SubmittedReport FailedInARoundAt(test::StationFixture& station, std::int64_t now, std::uint64_t seed) {
+  const SubmittedReport filed = station.File(1, 2000, seed);
+  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
+  REQUIRE(queue.BeginSending(filed.report_id).ok());
+  REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
+  REQUIRE(station.store().Exec("UPDATE sync_state SET last_round_at = " + std::to_string(now)).ok());
+  station.CloseOutbox();
+  return filed;
+}
+
+}  // namespace
+
 TEST_CASE("a clock that goes back stops neither the rounds nor a report's retry", "[sync]") {
   test::CountyAndStation world;
   test::CountyFixture& county = world.county;
   test::StationFixture& station = world.station;
   const std::int64_t now = SystemClock().NowSeconds();
-  const SubmittedReport filed = station.File(1, 2000, 11);
-  // Planned by the clock before it went back, at a round's end: a retry in
-  // 10 minutes, the next round in 15.
-  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
-  REQUIRE(queue.BeginSending(filed.report_id).ok());
-  REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
-  REQUIRE(station.store()
-              .Exec("UPDATE sync_state SET last_round_at = " + std::to_string(now) +
-                    ", next_round_at = " + std::to_string(now + 900))
-              .ok());
-  station.CloseOutbox();
+  const SubmittedReport filed = FailedInARoundAt(station, now, 11);
+  // and the next round planned 15 minutes on, by the same clock
+  REQUIRE(station.store().Exec("UPDATE sync_state SET next_round_at = " + std::to_string(now + 900)).ok());
 
   std::int64_t jump_s = 0;
   SECTION("years: a power cut, a box without a clock battery") { jump_s = 3 * 365 * 86'400; }
@@ -463,12 +471,7 @@ TEST_CASE("a single round (kiosk-sync --once) after the clock went back an hour 
   test::CountyAndStation world;
   test::StationFixture& station = world.station;
   const std::int64_t now = SystemClock().NowSeconds();
-  const SubmittedReport filed = station.File(1, 2000, 13);
-  OutboxQueue queue(station.store(), PosixFileSystem(), station.data_dir() + "/outbox");
-  REQUIRE(queue.BeginSending(filed.report_id).ok());
-  REQUIRE(queue.MarkFailed(filed.report_id, now + 600, "link down").ok());
-  REQUIRE(station.store().Exec("UPDATE sync_state SET last_round_at = " + std::to_string(now)).ok());
-  station.CloseOutbox();
+  FailedInARoundAt(station, now, 13);
 
   ManualClock gone_back(now - 3600);
   SyncOptions options;
