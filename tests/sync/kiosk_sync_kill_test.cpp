@@ -54,6 +54,15 @@ ReportState StateOf(test::StationFixture& station, const std::string& report_id)
   return report->state;
 }
 
+// A report with a 1.5 MB photo at a station capped to 50 kB/s: half a
+// minute to go up, so a run can be caught in the middle of it.
+SubmittedReport FileSlowReport(test::StationFixture& station, std::uint64_t seed) {
+  const SubmittedReport report = station.File(1, 1'500'000, seed);
+  station.CloseOutbox();
+  station.CapBandwidth(50'000);
+  return report;
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 of kiosk-sync at random moments, then a clean run: every report once at the county",
@@ -137,9 +146,7 @@ TEST_CASE("SIGTERM stops kiosk-sync within seconds, also in the middle of a slow
   test::ScratchDir dir;
   test::CountyFixture county(dir.File("county"));
   test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
-  const SubmittedReport report = station.File(1, 1'500'000, 31);
-  station.CloseOutbox();
-  station.CapBandwidth(50'000);  // the photo would take half a minute to go up
+  const SubmittedReport report = FileSlowReport(station, 31);
   const std::string photo_sha = station.PhotoSha(report.report_id);
 
   for (const bool once : {false, true}) {
@@ -176,9 +183,7 @@ TEST_CASE("kiosk-sync does not run a round while the kiosk's engine runs one: it
   test::ScratchDir dir;
   test::CountyFixture county(dir.File("county"));
   test::StationFixture station(dir.File("station"), county.url(), county.NewEnrolCode());
-  const SubmittedReport report = station.File(1, 1'500'000, 32);
-  station.CloseOutbox();
-  station.CapBandwidth(50'000);
+  const SubmittedReport report = FileSlowReport(station, 32);
 
   SyncOptions options;
   options.data_dir = station.data_dir();
